@@ -1,0 +1,218 @@
+"""Highlights on the treaty text and the discussion around them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from treaty_reader.models import Document
+
+from .anchoring import Anchor
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class HighlightQuerySet(models.QuerySet["Highlight"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> HighlightQuerySet:
+        """Public highlights, and the viewer's own private ones; never anyone else's."""
+        if user.is_authenticated:
+            return self.filter(Q(visibility=Highlight.Visibility.PUBLIC) | Q(author=user))
+        return self.filter(visibility=Highlight.Visibility.PUBLIC)
+
+    def anchored(self) -> HighlightQuerySet:
+        return self.filter(status=Highlight.Status.ANCHORED, withdrawn_at__isnull=True)
+
+
+class Highlight(models.Model):
+    """A member's mark on a run of treaty text, stored as W3C selectors over clause keys.
+
+    The position selector (key and offset at each end) says where; the quote selector
+    (exact text with prefix and suffix) lets the highlight be found again after the text is
+    corrected. See ``annotations.anchoring``.
+    """
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Everyone"
+        PRIVATE = "private", "Only me"
+
+    class Status(models.TextChoices):
+        ANCHORED = "anchored", "Anchored"
+        ORPHANED = "orphaned", "Orphaned"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="highlights")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="highlights"
+    )
+    start_key = models.CharField(max_length=80)
+    start_offset = models.PositiveIntegerField()
+    end_key = models.CharField(max_length=80)
+    end_offset = models.PositiveIntegerField()
+    exact = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ANCHORED)
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="Deleted by its author while others' replies remain."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = HighlightQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["document", "status"], name="highlight_document_status"),
+            models.Index(fields=["author", "-created_at"], name="highlight_author_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(exact=""), name="highlight_exact_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        quote = self.exact if len(self.exact) <= 60 else self.exact[:59] + "…"
+        return f"“{quote}”"
+
+    def get_absolute_url(self) -> str:
+        return reverse("annotations:highlight", kwargs={"pk": self.pk})
+
+    @property
+    def anchor(self) -> Anchor:
+        return Anchor(
+            start_key=self.start_key,
+            start_offset=self.start_offset,
+            end_key=self.end_key,
+            end_offset=self.end_offset,
+            exact=self.exact,
+            prefix=self.prefix,
+            suffix=self.suffix,
+        )
+
+    @property
+    def is_public(self) -> bool:
+        return self.visibility == self.Visibility.PUBLIC
+
+    @property
+    def is_orphaned(self) -> bool:
+        return self.status == self.Status.ORPHANED
+
+
+class Comment(models.Model):
+    """A comment on a highlight, or on the document as a whole when ``highlight`` is empty.
+
+    Comments imported from the forum the text came from have no author: their authors were
+    never named, and we do not invent people.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="comments")
+    highlight = models.ForeignKey(
+        Highlight, on_delete=models.CASCADE, related_name="comments", null=True, blank=True
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, related_name="replies", null=True, blank=True
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        null=True,
+        blank=True,
+    )
+    is_imported = models.BooleanField(
+        default=False, help_text="Imported with the text from its source forum."
+    )
+    body = models.TextField(help_text="Markdown, as written.")
+    body_html = models.TextField(help_text="Sanitised HTML rendered from the body.")
+    like_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["document", "highlight", "created_at"], name="comment_thread"),
+            models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(author__isnull=False) | Q(is_imported=True),
+                name="comment_has_author_unless_imported",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.document}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("annotations:comment", kwargs={"pk": self.pk})
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class CommentRevision(models.Model):
+    """An earlier version of an edited comment, kept so readers can see what changed."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    body = models.TextField()
+    body_html = models.TextField()
+    created_at = models.DateTimeField(help_text="When this version was written.")
+
+    class Meta:
+        ordering = ["comment", "-created_at"]
+        indexes = [models.Index(fields=["comment", "-created_at"], name="revision_comment_recent")]
+
+    def __str__(self) -> str:
+        return f"Revision of comment {self.comment_id} from {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Like(models.Model):
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="like_once_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} likes comment {self.comment_id}"
+
+
+class Notification(models.Model):
+    """A reply to a member's comment or highlight, unread until they open their replies page."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "comment"], name="notification_once_per_comment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply {self.comment_id} for {self.recipient}"

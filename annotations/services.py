@@ -1,0 +1,112 @@
+"""Writes: highlights, comments, likes and the imported forum discussion.
+
+Each function validates, then saves; views and forms stay thin. They raise
+``ValidationError`` (or ``AnchorError`` for selections) with a message meant for the member.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from treaty_reader.models import Clause, Document
+
+from . import anchoring
+from .models import Comment, Highlight
+from .rendering import render_markdown
+
+if TYPE_CHECKING:
+    from treaty_reader.importer import ParsedReply
+
+# Imported forum replies get fixed, increasing timestamps a minute apart after the post's
+# import, so their order is stable and their times do not pretend to be known.
+IMPORTED_REPLY_SPACING = dt.timedelta(minutes=1)
+
+
+def document_text(document: Document) -> anchoring.DocumentText:
+    clauses = Clause.objects.filter(document=document).order_by("order").values_list("key", "text")
+    return anchoring.DocumentText(list(clauses))
+
+
+@transaction.atomic
+def discussion_import_replies(*, document: Document, replies: Sequence[ParsedReply]) -> int:
+    """Store the forum's replies as the document's discussion, in place by position.
+
+    Returns how many replies were written; 0 when they were already as given.
+    """
+    existing = list(
+        Comment.objects.filter(document=document, is_imported=True).order_by("created_at", "id")
+    )
+    base = existing[0].created_at if existing else timezone.now()
+    written = 0
+    stored: list[Comment] = []
+    for index, reply in enumerate(replies):
+        parent = stored[reply.reply_to - 1] if reply.reply_to else None
+        created_at = base + index * IMPORTED_REPLY_SPACING
+        if index < len(existing):
+            comment = existing[index]
+            if (comment.body, comment.parent_id) == (reply.text, parent.pk if parent else None):
+                stored.append(comment)
+                continue
+            comment.body, comment.parent = reply.text, parent
+            comment.body_html = render_markdown(reply.text)
+            comment.save(update_fields=["body", "body_html", "parent"])
+        else:
+            comment = Comment.objects.create(
+                document=document,
+                parent=parent,
+                is_imported=True,
+                body=reply.text,
+                body_html=render_markdown(reply.text),
+                created_at=created_at,
+            )
+        written += 1
+        stored.append(comment)
+    surplus = existing[len(replies) :]
+    if surplus:
+        Comment.objects.filter(pk__in=[c.pk for c in surplus]).delete()
+        written += len(surplus)
+    return written
+
+
+@transaction.atomic
+def highlights_reanchor(*, document: Document) -> dict[str, int]:
+    """Find every highlight of a document again in its current text.
+
+    Returns how many were unchanged, moved, matched approximately and orphaned. Orphans are
+    kept with their quote; a later correction may anchor them again.
+    """
+    doc = document_text(document)
+    counts: Counter[str] = Counter()
+    highlights = Highlight.objects.select_for_update().filter(document=document)
+    changed = []
+    for highlight in highlights:
+        result = anchoring.reanchor(highlight.anchor, doc)
+        counts[result.status] += 1
+        if result.anchor is None:
+            if highlight.status != Highlight.Status.ORPHANED:
+                highlight.status = Highlight.Status.ORPHANED
+                changed.append(highlight)
+            continue
+        if result.anchor != highlight.anchor or highlight.is_orphaned:
+            _apply_anchor(highlight, result.anchor)
+            highlight.status = Highlight.Status.ANCHORED
+            changed.append(highlight)
+    Highlight.objects.bulk_update(
+        changed,
+        ["start_key", "start_offset", "end_key", "end_offset", "exact", "prefix", "suffix",
+         "status"],
+        batch_size=500,
+    )  # fmt: skip
+    return {status: counts[status] for status in ("unchanged", "moved", "fuzzy", "orphaned")}
+
+
+def _apply_anchor(highlight: Highlight, anchor: anchoring.Anchor) -> None:
+    highlight.start_key, highlight.start_offset = anchor.start_key, anchor.start_offset
+    highlight.end_key, highlight.end_offset = anchor.end_key, anchor.end_offset
+    highlight.exact, highlight.prefix, highlight.suffix = anchor.exact, anchor.prefix, anchor.suffix

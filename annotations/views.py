@@ -1,0 +1,3 @@
+"""Views for highlights and discussion."""
+
+from __future__ import annotations

@@ -1,0 +1,152 @@
+"""The treaty as structured data: a document, its divisions, articles and clauses."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+
+
+class DocumentQuerySet(models.QuerySet["Document"]):
+    def ordered(self) -> DocumentQuerySet:
+        return self.order_by("signed_on", "title")
+
+
+class Document(models.Model):
+    """One treaty. ``version`` goes up whenever its text changes, so caches and anchors can tell."""
+
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=300)
+    full_title = models.CharField(max_length=500, blank=True)
+    short_name = models.CharField(max_length=120, blank=True)
+    signed_on = models.DateField(null=True, blank=True)
+    signed_at = models.CharField("place of signature", max_length=200, blank=True)
+    languages = models.CharField(max_length=200, blank=True)
+    source = models.TextField(blank=True, help_text="Where the text comes from.")
+    forum_like_count = models.PositiveIntegerField(
+        default=0, help_text="Likes the post carried on the forum the text was imported from."
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DocumentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["signed_on", "title"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("document", kwargs={"slug": self.slug})
+
+
+class Division(models.Model):
+    """A top-level part of a document: preamble, plenipotentiaries, a Part, or the closing."""
+
+    class Kind(models.TextChoices):
+        PREAMBLE = "preamble", "Preamble"
+        PLENIPOTENTIARIES = "plenipotentiaries", "Plenipotentiaries"
+        PART = "part", "Part"
+        CLOSING = "closing", "Closing clauses"
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="divisions")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    number = models.PositiveSmallIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["document", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "order"], name="division_unique_order_per_document"
+            ),
+            models.UniqueConstraint(
+                fields=["document", "kind", "number"],
+                name="division_unique_part_number_per_document",
+                condition=models.Q(number__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.document.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self) -> str:
+        return f"part-{self.number}" if self.kind == self.Kind.PART else self.kind
+
+
+class Article(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="articles")
+    division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="articles")
+    number = models.PositiveSmallIntegerField()
+    heading = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["document", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "number"], name="article_unique_number_per_document"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document}: Article {self.roman}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.document.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def roman(self) -> str:
+        from .importer import to_roman
+
+        return to_roman(self.number)
+
+    @property
+    def anchor(self) -> str:
+        return f"article-{self.number}"
+
+
+class ClauseQuerySet(models.QuerySet["Clause"]):
+    def in_reading_order(self) -> ClauseQuerySet:
+        return self.select_related("division", "article").order_by("order")
+
+
+class Clause(models.Model):
+    """A paragraph or numbered section of treaty text, addressed by a key that survives edits."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="clauses")
+    division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="clauses")
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="clauses", null=True, blank=True
+    )
+    order = models.PositiveIntegerField()
+    number = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Section number, where the text numbers it."
+    )
+    key = models.SlugField(max_length=80)
+    text = models.TextField()
+
+    objects = ClauseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["document", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "key"], name="clause_unique_key_per_document"
+            ),
+            models.UniqueConstraint(
+                fields=["document", "order"], name="clause_unique_order_per_document"
+            ),
+            models.CheckConstraint(condition=~models.Q(text=""), name="clause_text_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document}: {self.key}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.document.get_absolute_url()}#{self.key}"

@@ -1,0 +1,200 @@
+"""Writes to the treaty text: importing a parsed document, and correcting a clause."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+
+from .importer import ParsedDocument
+from .models import Article, Clause, Division, Document
+
+# Added to every ``order`` before renumbering: the (document, order) constraints cannot be
+# deferred on SQLite, and rows may swap places.
+ORDER_PARKING = 1_000_000
+
+
+@dataclass
+class ImportReport:
+    document: Document
+    created: bool
+    clauses_added: int = 0
+    clauses_changed: int = 0
+    clauses_removed: int = 0
+    replies_changed: int = 0
+    reanchor: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.created or bool(
+            self.clauses_added
+            or self.clauses_changed
+            or self.clauses_removed
+            or self.replies_changed
+        )
+
+    def summary(self) -> str:
+        if not self.changed:
+            return f"{self.document.short_name or self.document.title}: already up to date."
+        verb = "Imported" if self.created else "Updated"
+        text = (
+            f"{verb} {self.document.short_name or self.document.title} "
+            f"({self.document.get_absolute_url()}): {self.clauses_added} clauses added, "
+            f"{self.clauses_changed} changed, {self.clauses_removed} removed, "
+            f"{self.replies_changed} forum replies written."
+        )
+        if self.reanchor:
+            moved = ", ".join(f"{count} {status}" for status, count in self.reanchor.items())
+            text += f" Highlights re-anchored: {moved}."
+        return text
+
+
+@transaction.atomic
+def document_import(*, parsed: ParsedDocument) -> ImportReport:
+    """Store a parsed document, updating an existing one in place by clause key.
+
+    Clause rows keep their identity across imports, so a corrected text changes only the
+    clauses that differ, and highlights on them are re-anchored. Running it twice with the same
+    text changes nothing.
+    """
+    document, created = Document.objects.select_for_update().get_or_create(
+        slug=parsed.slug, defaults={"title": parsed.title}
+    )
+    report = ImportReport(document=document, created=created)
+
+    fields = {
+        "title": parsed.title,
+        "full_title": parsed.full_title,
+        "short_name": parsed.short_name,
+        "signed_on": parsed.signed_on,
+        "signed_at": parsed.signed_at,
+        "languages": parsed.languages,
+        "source": parsed.source,
+        "forum_like_count": parsed.forum_like_count,
+    }
+    changed_fields = [name for name, value in fields.items() if getattr(document, name) != value]
+    for name in changed_fields:
+        setattr(document, name, fields[name])
+
+    divisions = _sync_divisions(document, parsed)
+    articles = _sync_articles(document, parsed, divisions)
+    text_changed = _sync_clauses(document, parsed, divisions, articles, report)
+    if text_changed and not created:
+        document.version += 1
+        changed_fields.append("version")
+    if changed_fields:
+        document.save(update_fields=[*changed_fields, "updated_at"])
+
+    from annotations.services import discussion_import_replies, highlights_reanchor
+
+    report.replies_changed = discussion_import_replies(document=document, replies=parsed.replies)
+    if text_changed and not created:
+        report.reanchor = highlights_reanchor(document=document)
+    return report
+
+
+def _sync_divisions(document: Document, parsed: ParsedDocument) -> dict[int, Division]:
+    existing = {(d.kind, d.number): d for d in document.divisions.all()}
+    wanted = {(d.kind, d.number): (order, d) for order, d in enumerate(parsed.divisions)}
+    document.divisions.update(order=F("order") + ORDER_PARKING)
+    out: dict[int, Division] = {}
+    for key, (order, parsed_division) in wanted.items():
+        division = existing.pop(key, None)
+        if division is None:
+            division = Division.objects.create(
+                document=document, kind=parsed_division.kind, number=parsed_division.number,
+                title=parsed_division.title, order=order,
+            )  # fmt: skip
+        else:
+            division.title, division.order = parsed_division.title, order
+            division.save(update_fields=["title", "order"])
+        out[id(parsed_division)] = division
+    for division in existing.values():
+        division.delete()
+    return out
+
+
+def _sync_articles(
+    document: Document, parsed: ParsedDocument, divisions: dict[int, Division]
+) -> dict[int, Article]:
+    existing = {a.number: a for a in document.articles.all()}
+    out: dict[int, Article] = {}
+    for parsed_division in parsed.divisions:
+        division = divisions[id(parsed_division)]
+        for parsed_article in parsed_division.articles:
+            article = existing.pop(parsed_article.number, None)
+            if article is None:
+                article = Article.objects.create(
+                    document=document, division=division, number=parsed_article.number,
+                    heading=parsed_article.heading,
+                )  # fmt: skip
+            elif (article.division_id, article.heading) != (division.pk, parsed_article.heading):
+                article.division, article.heading = division, parsed_article.heading
+                article.save(update_fields=["division", "heading"])
+            out[id(parsed_article)] = article
+    for article in existing.values():
+        article.delete()
+    return out
+
+
+def _sync_clauses(
+    document: Document,
+    parsed: ParsedDocument,
+    divisions: dict[int, Division],
+    articles: dict[int, Article],
+    report: ImportReport,
+) -> bool:
+    existing = {c.key: c for c in document.clauses.all()}
+    document.clauses.update(order=F("order") + ORDER_PARKING)
+    text_changed = False
+    to_create = []
+    for order, (key, parsed_clause, parsed_division, parsed_article) in enumerate(
+        parsed.keyed_clauses()
+    ):
+        division = divisions[id(parsed_division)]
+        article = articles[id(parsed_article)] if parsed_article else None
+        clause = existing.pop(key, None)
+        if clause is None:
+            to_create.append(
+                Clause(
+                    document=document,
+                    division=division,
+                    article=article,
+                    order=order,
+                    number=parsed_clause.number,
+                    key=key,
+                    text=parsed_clause.text,
+                )  # fmt: skip
+            )
+            report.clauses_added += 1
+            text_changed = True
+            continue
+        if clause.text != parsed_clause.text:
+            report.clauses_changed += 1
+            text_changed = True
+        clause.division, clause.article, clause.order = division, article, order
+        clause.number, clause.text = parsed_clause.number, parsed_clause.text
+        clause.save(update_fields=["division", "article", "order", "number", "text"])
+    Clause.objects.bulk_create(to_create)
+    if existing:
+        report.clauses_removed = len(existing)
+        text_changed = True
+        Clause.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
+    return text_changed
+
+
+@transaction.atomic
+def clause_update_text(*, clause: Clause, text: str) -> dict[str, int]:
+    """Correct one clause's text (from the admin) and re-anchor the highlights it carries."""
+    text = text.strip()
+    if not text:
+        raise ValueError("A clause cannot be empty.")
+    if text == clause.text:
+        return {}
+    clause.text = text
+    clause.save(update_fields=["text"])
+    Document.objects.filter(pk=clause.document_id).update(version=F("version") + 1)
+    from annotations.services import highlights_reanchor
+
+    return highlights_reanchor(document=clause.document)
