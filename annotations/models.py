@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from treaty_reader.models import Document
 
@@ -55,6 +58,11 @@ class Highlight(models.Model):
     exact = models.TextField()
     prefix = models.CharField(max_length=64, blank=True)
     suffix = models.CharField(max_length=64, blank=True)
+    note = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="The author's note on the passage, plain text.",
+    )
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
@@ -135,11 +143,21 @@ class Comment(models.Model):
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.CharField(max_length=500, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["document", "highlight", "created_at"], name="comment_thread"),
+            models.Index(fields=["parent"], name="comment_parent"),
             models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
         ]
         constraints = [
@@ -158,6 +176,10 @@ class Comment(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
 
 class CommentRevision(models.Model):
@@ -216,3 +238,97 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"Reply {self.comment_id} for {self.recipient}"
+
+
+class Flag(models.Model):
+    """A member's report that a comment needs a moderator's attention."""
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam"
+        ABUSE = "abuse", "Abusive or hateful"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        OTHER = "other", "Something else"
+
+    class Resolution(models.TextChoices):
+        HIDDEN = "hidden", "Comment hidden"
+        DISMISSED = "dismissed", "Dismissed"
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
+    flagger = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    resolution = models.CharField(max_length=20, choices=Resolution.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["comment", "resolved_at"], name="flag_comment_open")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "flagger"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_one_open_per_member_per_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} flag on comment {self.comment_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class SuspensionQuerySet(models.QuerySet["Suspension"]):
+    def active(self, *, at: dt.datetime | None = None) -> SuspensionQuerySet:
+        at = at or timezone.now()
+        return self.filter(lifted_at__isnull=True, starts_at__lte=at).filter(
+            Q(ends_at__isnull=True) | Q(ends_at__gt=at)
+        )
+
+
+class Suspension(models.Model):
+    """A period in which a member may read but not write. No end date means indefinitely."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suspensions"
+    )
+    reason = models.CharField(max_length=500)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+
+    objects = SuspensionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        indexes = [models.Index(fields=["user", "lifted_at"], name="suspension_user_current")]
+
+    def __str__(self) -> str:
+        until = f"until {self.ends_at:%Y-%m-%d %H:%M}" if self.ends_at else "indefinitely"
+        return f"{self.user} suspended {until}"
+
+    @property
+    def until_text(self) -> str:
+        return f"until {self.ends_at:%-d %B %Y, %H:%M} UTC" if self.ends_at else "indefinitely"
+
+
+class Member(User):
+    """Members as moderators see them: suspensions and activity, not passwords or permissions."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "member"
+        verbose_name_plural = "members"

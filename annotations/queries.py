@@ -1,19 +1,18 @@
-"""Reads for pages: a document's highlights as a drawing layer, and discussion threads.
+"""Reads for the reading page: a document's highlights as a layer to draw on its text.
 
-Each function costs a fixed number of queries, however many rows it returns: threads are
-fetched in one query and built into trees in Python.
+Each function costs a fixed number of queries, however many rows it returns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from treaty_reader.models import Clause, Document
 
 from . import anchoring
-from .models import Comment, Highlight
+from .models import Highlight
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -40,38 +39,3 @@ def highlight_layer(
     spans = anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in highlights])
     own = frozenset(h.pk for h in highlights if user.is_authenticated and h.author_id == user.pk)
     return HighlightLayer(spans=spans, own_ids=own, highlights=highlights)
-
-
-@dataclass
-class Node:
-    comment: Comment
-    depth: int
-    children: list[Node] = field(default_factory=list)
-
-
-def build_thread(comments: Iterable[Comment], *, root_id: int | None = None) -> list[Node]:
-    """Arrange comments (in creation order) into trees under ``root_id`` (None: top level)."""
-    nodes: dict[int, Node] = {}
-    roots: list[Node] = []
-    for comment in comments:
-        parent = nodes.get(comment.parent_id) if comment.parent_id else None
-        if parent is not None:
-            node = Node(comment, parent.depth + 1)
-            parent.children.append(node)
-        elif comment.parent_id == root_id:
-            node = Node(comment, 0)
-            roots.append(node)
-        else:
-            continue  # its parent is not in this thread (or not visible)
-        nodes[comment.pk] = node
-    return roots
-
-
-def document_discussion(
-    *, document: Document, user: AbstractBaseUser | AnonymousUser
-) -> list[Node]:
-    """The discussion of the document as a whole, as a tree."""
-    comments = Comment.objects.filter(document=document, highlight__isnull=True).select_related(
-        "author"
-    )
-    return build_thread(comments)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from annotations import queries as annotation_queries
+from annotations import threads
+from annotations.access import HtmxHttpRequest
 
 from .models import Clause, Document
 from .reading import outline
-
-
-class HtmxHttpRequest(HttpRequest):
-    from django_htmx.middleware import HtmxDetails
-
-    htmx: HtmxDetails
 
 
 def home(request: HtmxHttpRequest) -> HttpResponse:
@@ -31,6 +27,6 @@ def document_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     context = {
         "document": document,
         "divisions": outline(document, clauses, layer.spans, layer.own_ids),
-        "discussion": annotation_queries.document_discussion(document=document, user=request.user),
+        "discussion": threads.document_discussion(document=document, user=request.user),
     }
     return render(request, "treaty_reader/document_detail.html", context)
