@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
 # Imported forum replies get fixed, increasing timestamps a minute apart after the post's
 # import, so their order is stable and their times do not pretend to be known.
 IMPORTED_REPLY_SPACING = dt.timedelta(minutes=1)
+NOTE_MAX_LENGTH = 1000
 
 
 def document_text(document: Document) -> anchoring.DocumentText:
@@ -104,6 +107,40 @@ def highlights_reanchor(*, document: Document) -> dict[str, int]:
         batch_size=500,
     )  # fmt: skip
     return {status: counts[status] for status in ("unchanged", "moved", "fuzzy", "orphaned")}
+
+
+@transaction.atomic
+def highlight_create(
+    *,
+    author: User,
+    document: Document,
+    start_key: str,
+    start_offset: int,
+    end_key: str,
+    end_offset: int,
+    exact: str | None = None,
+    visibility: str = Highlight.Visibility.PUBLIC,
+    note: str = "",
+) -> Highlight:
+    """Highlight a run of the document's text, as the browser measured it.
+
+    The server recomputes the quote from its own text; ``exact``, when given, is what the
+    browser saw, and a highlight whose quote does not match is refused (``AnchorError``).
+    """
+    if visibility not in Highlight.Visibility.values:
+        raise ValidationError("Choose who can see the highlight: everyone or only you.")
+    note = note.strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(f"The note is longer than {NOTE_MAX_LENGTH:,} characters.")
+    anchor = anchoring.anchor_from_positions(
+        document_text(document), start_key, start_offset, end_key, end_offset
+    )
+    if exact is not None:
+        anchoring.check_quote(anchor, exact)
+    highlight = Highlight(document=document, author=author, visibility=visibility, note=note)
+    _apply_anchor(highlight, anchor)
+    highlight.save()
+    return highlight
 
 
 def _apply_anchor(highlight: Highlight, anchor: anchoring.Anchor) -> None:
