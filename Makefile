@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TREATY := treaty_reader/data/anglo-soviet-treaty-1942-forum-post.txt
 ADDRESS ?= 127.0.0.1:8000
+# `make run DEMO=1` also loads demo members, highlights and threads, once (see README).
+DEMO ?=
+DEMO_ARGS ?= --members 20 --highlights 150 --comments 600 --if-absent
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +21,11 @@ install: $(STAMP)
 ## run: install, migrate, import the treaty and serve it at http://$(ADDRESS)/
 run: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py import_treaty $(TREATY)
+ifeq ($(DEMO),1)
+	$(BIN)/python manage.py generate_demo_data $(DEMO_ARGS)
+endif
 	$(BIN)/python manage.py runserver $(ADDRESS)
 
 ## test: install and run every test (the browser tests need /usr/bin/chromium)
@@ -28,6 +35,10 @@ test: install lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## bench: load-test the site at three data sizes against a static ceiling and a peer (README)
+bench: install
+	$(BIN)/python benchmarks/bench.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache *.egg-info db.sqlite3 test-db.sqlite3*

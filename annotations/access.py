@@ -51,24 +51,29 @@ def login_redirect(request: HtmxHttpRequest, next_url: str | None = None) -> Htt
     return response
 
 
+def write_refusal(request: HtmxHttpRequest) -> HttpResponse | None:
+    """Why this visitor may not write now, as a response; None when they may."""
+    if not request.user.is_authenticated:
+        return login_redirect(request)
+    suspension = active_suspension(request.user)
+    if suspension is not None:
+        return problem(
+            request,
+            f"Your account is suspended {suspension.until_text}: {suspension.reason} "
+            "You can still read everything, but you cannot highlight, comment, reply, "
+            "like or flag until then.",
+            status=403,
+            title="Your account is suspended",
+        )
+    return None
+
+
 def member_write(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """POST only, signed in, not suspended. Wrap every view that changes something."""
 
     @require_POST
     @functools.wraps(view)
     def wrapper(request: HtmxHttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return login_redirect(request)
-        suspension = active_suspension(request.user)
-        if suspension is not None:
-            return problem(
-                request,
-                f"Your account is suspended {suspension.until_text}: {suspension.reason} "
-                "You can still read everything, but you cannot highlight, comment, reply, "
-                "like or flag until then.",
-                status=403,
-                title="Your account is suspended",
-            )
-        return view(request, *args, **kwargs)
+        return write_refusal(request) or view(request, *args, **kwargs)
 
     return wrapper

@@ -1,5 +1,11 @@
-"""URLs owned by the moderation_urls work; included by annotations/urls.py."""
+"""Members' side of moderation: flagging a comment. The moderators' side lives in /admin/."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import flag_views
+
+urlpatterns = [
+    path("comments/<int:pk>/flag/", flag_views.comment_flag, name="comment_flag"),
+]

@@ -31,6 +31,14 @@ IMPORTED_REPLY_SPACING = dt.timedelta(minutes=1)
 NOTE_MAX_LENGTH = 1000
 
 
+def page_changed(*document_ids: int) -> None:
+    """Something shown on these documents' pages changed: cached copies must go.
+
+    Every write that shows on a reading page calls this, in the same transaction.
+    """
+    Document.objects.filter(pk__in=document_ids).touch()
+
+
 def document_text(document: Document) -> anchoring.DocumentText:
     clauses = Clause.objects.filter(document=document).order_by("order").values_list("key", "text")
     return anchoring.DocumentText(list(clauses))
@@ -74,6 +82,8 @@ def discussion_import_replies(*, document: Document, replies: Sequence[ParsedRep
     if surplus:
         Comment.objects.filter(pk__in=[c.pk for c in surplus]).delete()
         written += len(surplus)
+    if written:
+        page_changed(document.pk)
     return written
 
 
@@ -106,6 +116,7 @@ def highlights_reanchor(*, document: Document) -> dict[str, int]:
          "status"],
         batch_size=500,
     )  # fmt: skip
+    page_changed(document.pk)
     return {status: counts[status] for status in ("unchanged", "moved", "fuzzy", "orphaned")}
 
 
@@ -140,7 +151,56 @@ def highlight_create(
     highlight = Highlight(document=document, author=author, visibility=visibility, note=note)
     _apply_anchor(highlight, anchor)
     highlight.save()
+    page_changed(document.pk)
     return highlight
+
+
+WITHDRAWN, DELETED = "withdrawn", "deleted"
+
+
+def highlight_set_visibility(*, highlight: Highlight, visibility: str) -> None:
+    if visibility not in Highlight.Visibility.values:
+        raise ValidationError("Choose who can see the highlight: everyone or only you.")
+    if highlight.visibility != visibility:
+        highlight.visibility = visibility
+        highlight.save(update_fields=["visibility", "updated_at"])
+        page_changed(highlight.document_id)
+
+
+@transaction.atomic
+def highlight_delete(*, highlight: Highlight) -> str:
+    """Delete a highlight; if others replied to it, withdraw it so their discussion stays."""
+    page_changed(highlight.document_id)
+    others_replied = highlight.comments.exclude(author_id=highlight.author_id).exists()
+    if others_replied:
+        highlight.withdrawn_at = timezone.now()
+        highlight.save(update_fields=["withdrawn_at", "updated_at"])
+        return WITHDRAWN
+    highlight.delete()
+    return DELETED
+
+
+@transaction.atomic
+def clause_annotate(
+    *, author: User, clause: Clause, visibility: str, comment: str = ""
+) -> tuple[Highlight, Comment | None]:
+    """Highlight a whole clause and, optionally, comment on it, in one step."""
+    from .comments import comment_create
+
+    highlight = highlight_create(
+        author=author,
+        document=clause.document,
+        start_key=clause.key,
+        start_offset=0,
+        end_key=clause.key,
+        end_offset=len(clause.text),
+        visibility=visibility,
+    )
+    if not comment.strip():
+        return highlight, None
+    return highlight, comment_create(
+        author=author, document=clause.document, highlight=highlight, body=comment
+    )
 
 
 def _apply_anchor(highlight: Highlight, anchor: anchoring.Anchor) -> None:

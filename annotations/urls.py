@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from . import comment_urls, moderation_urls
+from django.urls import path
+
+from . import comment_urls, moderation_urls, views
 
 app_name = "annotations"
 
 urlpatterns = [
-    # Highlights (annotations.views)
+    path("treaties/<slug:slug>/highlights/", views.highlight_create, name="highlight_create"),
+    path(
+        "treaties/<slug:slug>/clauses/<slug:key>/annotate/",
+        views.clause_annotate,
+        name="clause_annotate",
+    ),
+    path("highlights/<int:pk>/", views.highlight_detail, name="highlight"),
+    path(
+        "highlights/<int:pk>/visibility/", views.highlight_visibility, name="highlight_visibility"
+    ),
+    path("highlights/<int:pk>/delete/", views.highlight_delete, name="highlight_delete"),
 ]
 urlpatterns += comment_urls.urlpatterns
 urlpatterns += moderation_urls.urlpatterns

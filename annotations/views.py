@@ -1,3 +1,205 @@
-"""Views for highlights and discussion."""
+"""Highlight views: make one from a selection or a whole clause, open it, change it, delete it.
+
+Each answers HTMX with fragments (the panel, plus the clauses whose marks changed, as
+out-of-band swaps) and plain requests with pages and redirects, so everything works without
+JavaScript too.
+"""
 
 from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods
+
+from treaty_reader.models import Clause, Document
+from treaty_reader.reading import clause_html, reference_targets
+
+from . import queries, services, threads
+from .access import HtmxHttpRequest, login_redirect, member_write, problem, write_refusal
+from .anchoring import AnchorError
+from .forms import ClauseAnnotateForm, HighlightForm, VisibilityForm
+from .models import Highlight
+
+CANNOT_SAVE = "That selection can’t be saved"
+
+
+def visible_highlight(request: HtmxHttpRequest, pk: int) -> Highlight:
+    """The highlight if this viewer may see it; a private one of someone else does not exist."""
+    highlight = get_object_or_404(Highlight.objects.select_related("author", "document"), pk=pk)
+    if not highlight.is_public and highlight.author_id != request.user.pk:
+        raise Http404("No such highlight.")
+    return highlight
+
+
+def not_the_author(request: HtmxHttpRequest) -> HttpResponse:
+    return problem(request, "Only its author can change a highlight.", status=403)
+
+
+def touched_keys(document: Document, highlight: Highlight) -> list[str]:
+    """The keys of the clauses a highlight covers, in reading order."""
+    keys = list(document.clauses.order_by("order").values_list("key", flat=True))
+    if highlight.start_key not in keys or highlight.end_key not in keys:
+        return []
+    return keys[keys.index(highlight.start_key) : keys.index(highlight.end_key) + 1]
+
+
+def rendered_clauses(
+    request: HtmxHttpRequest, document: Document, keys: list[str]
+) -> list[tuple[Clause, str]]:
+    """The given clauses rendered with every highlight this viewer can see."""
+    if not keys:
+        return []
+    clauses = list(Clause.objects.filter(document=document).in_reading_order())
+    layer = queries.highlight_layer(document=document, user=request.user, clauses=clauses)
+    targets = reference_targets(clauses)
+    return [
+        (
+            c,
+            clause_html(
+                c.text, targets, layer.spans.get(c.key, []), layer.own_ids, layer.comment_counts
+            ),
+        )
+        for c in clauses
+        if c.key in keys
+    ]
+
+
+def count_comments(nodes: list[threads.Node]) -> int:
+    """Comments a reader can read in a thread: placeholders for removed ones do not count."""
+    total = 0
+    for node in nodes:
+        comment = node.comment
+        total += int(not (comment.is_deleted or comment.is_hidden))
+        total += count_comments(node.children)
+    return total
+
+
+def render_panel(
+    request: HtmxHttpRequest,
+    highlight: Highlight,
+    *,
+    refresh: list[str] | None = None,
+    status: int = 200,
+    template: str = "annotations/highlight.html#panel",
+    **extra: object,
+) -> HttpResponse:
+    thread = threads.highlight_thread(highlight=highlight, user=request.user)
+    context = {
+        "highlight": highlight,
+        "document": highlight.document,
+        "thread": thread,
+        "comment_count": count_comments(thread),
+        "visibility_form": VisibilityForm(initial={"visibility": highlight.visibility}),
+        "is_owner": request.user.is_authenticated and highlight.author_id == request.user.pk,
+        "refreshed": rendered_clauses(request, highlight.document, refresh or []),
+        **extra,
+    }
+    return render(request, template, context, status=status)
+
+
+def highlight_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The panel for HTMX; otherwise a page with the passage in its context and the thread."""
+    highlight = visible_highlight(request, pk)
+    if request.htmx:
+        return render_panel(request, highlight)
+    passage = rendered_clauses(
+        request, highlight.document, touched_keys(highlight.document, highlight)
+    )
+    return render_panel(request, highlight, template="annotations/highlight.html", passage=passage)
+
+
+@member_write
+def highlight_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    document = get_object_or_404(Document, slug=slug)
+    form = HighlightForm(request.POST)
+    if not form.is_valid():
+        return problem(request, form.error_text(), status=400, title=CANNOT_SAVE)
+    try:
+        highlight = services.highlight_create(
+            author=request.user, document=document, **form.anchor_fields()
+        )
+    except AnchorError as exc:
+        return problem(request, str(exc), status=422, title=CANNOT_SAVE)
+    except ValidationError as exc:
+        return problem(request, " ".join(exc.messages), status=422, title=CANNOT_SAVE)
+    wants_comment = form.cleaned_data["then"] == "comment"
+    if not request.htmx:
+        return HttpResponseRedirect(
+            highlight.get_absolute_url() + ("#add-comment" if wants_comment else "")
+        )
+    return render_panel(
+        request,
+        highlight,
+        refresh=touched_keys(document, highlight),
+        focus_comment=wants_comment,
+        status=201,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def clause_annotate(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
+    """Highlight, and comment on, a whole clause with an ordinary form: the no-JS path."""
+    clause = get_object_or_404(
+        Clause.objects.select_related("document"), document__slug=slug, key=key
+    )
+    if not request.user.is_authenticated:
+        return login_redirect(request, request.get_full_path())
+    form = ClauseAnnotateForm(request.POST if request.method == "POST" else None)
+    if request.method == "GET" or not form.is_valid():
+        status = 422 if form.is_bound else 200
+        return render(
+            request,
+            "annotations/clause_annotate.html",
+            {"clause": clause, "form": form},
+            status=status,
+        )
+    if refusal := write_refusal(request):
+        return refusal
+    highlight, comment = services.clause_annotate(
+        author=request.user,
+        clause=clause,
+        visibility=form.cleaned_data["visibility"],
+        comment=form.cleaned_data["comment"],
+    )
+    messages.success(request, "Highlighted" + (" with your comment." if comment else "."))
+    anchor = f"#comment-{comment.pk}" if comment else ""
+    return HttpResponseRedirect(highlight.get_absolute_url() + anchor)
+
+
+@member_write
+def highlight_visibility(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    highlight = visible_highlight(request, pk)
+    if highlight.author_id != request.user.pk:
+        return not_the_author(request)
+    form = VisibilityForm(request.POST)
+    if not form.is_valid():
+        return problem(request, "Choose “Everyone” or “Only me”.", status=400)
+    services.highlight_set_visibility(
+        highlight=highlight, visibility=form.cleaned_data["visibility"]
+    )
+    if request.htmx:
+        return render_panel(request, highlight, refresh=touched_keys(highlight.document, highlight))
+    messages.success(request, f"Visible to: {highlight.get_visibility_display()}.")
+    return HttpResponseRedirect(highlight.get_absolute_url())
+
+
+@member_write
+def highlight_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    highlight = visible_highlight(request, pk)
+    if highlight.author_id != request.user.pk:
+        return not_the_author(request)
+    document = highlight.document
+    keys = touched_keys(document, highlight)
+    outcome = services.highlight_delete(highlight=highlight)
+    message = (
+        "Highlight withdrawn. Others replied to it, so its discussion stays."
+        if outcome == services.WITHDRAWN
+        else "Highlight deleted."
+    )
+    if not request.htmx:
+        messages.success(request, message)
+        return HttpResponseRedirect(document.get_absolute_url())
+    context = {"message": message, "refreshed": rendered_clauses(request, document, keys)}
+    return render(request, "annotations/highlight.html#deleted", context)

@@ -39,7 +39,10 @@ def bob(db) -> User:
 
 
 @pytest.fixture
-def alice_client(client, alice):
+def alice_client(alice):
+    from django.test import Client
+
+    client = Client()
     client.force_login(alice)
     return client
 
@@ -51,3 +54,112 @@ def bob_client(bob):
     client = Client()
     client.force_login(bob)
     return client
+
+
+@pytest.fixture
+def moderator(db) -> User:
+    """Staff in the Moderators group (made by a data migration), not a superuser."""
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create_user("maria", "maria@example.org", PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def moderator_client(moderator):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(moderator)
+    return client
+
+
+@pytest.fixture
+def staff_outsider(db) -> User:
+    """Staff, but in no group and with no permissions: may sign in to the admin, nothing more."""
+    return User.objects.create_user("sam", "sam@example.org", PASSWORD, is_staff=True)
+
+
+@pytest.fixture(autouse=True)
+def generous_rate_limits(settings):
+    """Tests write quickly and often; tests/treaty_reader/test_ratelimits.py puts the real
+    limits back."""
+    settings.RATE_LIMITS = {kind: ("10000/h", "10000/h") for kind in settings.RATE_LIMITS}
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The maintenance database (``postgres``) of a PostgreSQL server, for tests that need
+    one whichever database the suite runs on, to make scratch databases beside it: the
+    server DATABASE_URL names when it is PostgreSQL, else postgres@127.0.0.1:5432.
+    Unreachable, it fails the test under CI and skips it elsewhere."""
+    import psycopg
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        url = "postgres://postgres@127.0.0.1:5432/test"
+    url = url.split("?", 1)[0].rsplit("/", 1)[0] + "/postgres"
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.OperationalError as error:
+        reason = f"PostgreSQL is not reachable at {url}: {str(error).strip()}"
+        if in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+def alice_highlight(treaty, alice):
+    """Alice's public highlight on the first words of Article VII."""
+    from annotations.services import highlight_create
+
+    return highlight_create(
+        author=alice, document=treaty, start_key="article-7-para-1", start_offset=0,
+        end_key="article-7-para-1", end_offset=4,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def alice_private_highlight(treaty, alice):
+    """Alice's private highlight in Article VI: nobody else may know it exists."""
+    from annotations.services import highlight_create
+
+    return highlight_create(
+        author=alice, document=treaty, start_key="article-6-para-1", start_offset=4,
+        end_key="article-6-para-1", end_offset=30, visibility="private",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def say(treaty):
+    """Comment through the service: ``say(author, "text", parent=..., highlight=...)``."""
+    from annotations.comments import comment_create
+
+    def say(author, body="A comment.", *, parent=None, highlight=None):
+        document = highlight.document if highlight else treaty
+        return comment_create(
+            author=author, document=document, highlight=highlight, parent=parent, body=body
+        )
+
+    return say
+
+
+def queries_for(func) -> int:
+    """How many SQL queries ``func`` makes: for pinning a page's count across data sizes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        func()
+    return len(context.captured_queries)
+
+
+@pytest.fixture(autouse=True)
+def fresh_page_cache():
+    """Each test starts without cached reading pages: rolled-back tests reuse primary keys
+    and generations, so a copy cached by an earlier test would look current."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -136,6 +136,8 @@ def read_source(path: Path, *, structure_path: Path | None = None) -> ParsedDocu
     """Parse a file, choosing the format by its suffix (``.md`` is Markdown)."""
     text = _read_text(path)
     if path.suffix.lower() in {".md", ".markdown"}:
+        from .markdown_source import parse_markdown  # it builds on this module
+
         return parse_markdown(text, source=path.name)
     if structure_path is None:
         candidate = path.with_name(path.stem + ".structure.toml")
@@ -209,6 +211,7 @@ def split_blocks(text: str, *, markdown: bool = False) -> list[Block]:
 
 # --- The forum-post format -------------------------------------------------------------------
 
+HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*$")  # Markdown, see markdown_source.py
 PART_MARKER = re.compile(r"^\[\s*Part\s+([^\]]+?)\s*\]$", re.IGNORECASE)
 SECTION = re.compile(r"^(\d+)\.\s+(\S.*)$")
 BULLET = re.compile(r"^[•\-*]\s+(\S.*)$")
@@ -233,7 +236,7 @@ def parse_forum_post(text: str, *, structure: dict, source: str = "") -> ParsedD
     if PART_MARKER.match(title_block.text) or PART_MARKER.match(full_title_block.text):
         raise SourceError("the text must start with a title and a full title", title_block.line)
 
-    parsed = _document_heading(title_block, source)
+    parsed = document_heading(title_block, source)
     parsed.full_title = full_title_block.text
 
     # Cut the rest into front matter, Parts, closing and the forum thread.
@@ -258,7 +261,7 @@ def parse_forum_post(text: str, *, structure: dict, source: str = "") -> ParsedD
                 clauses=[ParsedClause(b.text, b.line) for b in rest[closing:likes]],
             )
         )
-        _signature_details(parsed, rest[closing:likes])
+        signature_details(parsed, rest[closing:likes])
     if likes < len(rest):
         match = LIKES.match(rest[likes].text)
         assert match is not None
@@ -267,7 +270,7 @@ def parse_forum_post(text: str, *, structure: dict, source: str = "") -> ParsedD
     return parsed
 
 
-def _document_heading(block: Block, source: str) -> ParsedDocument:
+def document_heading(block: Block, source: str) -> ParsedDocument:
     title = block.text
     short_name, signed_on = title, None
     if match := TITLE_DATE.match(title):
@@ -386,7 +389,7 @@ def _group_articles(
     return groups
 
 
-def _signature_details(parsed: ParsedDocument, closing: list[Block]) -> None:
+def signature_details(parsed: ParsedDocument, closing: list[Block]) -> None:
     for block in closing:
         if match := DONE_AT.search(block.text):
             parsed.signed_at = match.group("place").strip()
@@ -421,146 +424,3 @@ def _replies(blocks: list[Block], discussion: dict) -> list[ParsedReply]:
                 )
             reply.reply_to = target
     return replies
-
-
-# --- The Markdown format ---------------------------------------------------------------------
-
-HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*$")
-PART_HEADING = re.compile(r"^Part\s+(\w+)\s*(?:[:.—–-]\s*(.*))?$", re.IGNORECASE)
-ARTICLE_HEADING = re.compile(r"^Article\s+(\w+)\s*(?:[:.—–-]\s*(.*))?$", re.IGNORECASE)
-METADATA = re.compile(r"^(Full title|Short name|Signed on|Signed at|Languages|Source):\s*(.+)$")
-
-
-def parse_markdown(text: str, *, source: str = "") -> ParsedDocument:
-    """Parse a treaty written as Markdown.
-
-    ``# Title``; optional metadata lines right below it (``Full title:``, ``Short name:``,
-    ``Signed on: YYYY-MM-DD``, ``Signed at:``, ``Languages:``, ``Source:``); paragraphs before
-    the first ``##`` are the preamble; ``## Part One`` (or ``## Part 1``) opens a Part,
-    ``## Closing`` the closing clauses; ``### Article I`` (optionally ``: Heading``) opens an
-    article; ``1. Text`` is a numbered section.
-    """
-    blocks = split_blocks(text, markdown=True)
-    first = blocks[0]
-    heading = HEADING.match(first.text)
-    if not heading or len(heading.group(1)) != 1:
-        raise SourceError("a Markdown treaty must start with a “# Title” line", first.line)
-    parsed = _document_heading(Block(heading.group(2), first.line, 0), source)
-
-    current: ParsedDivision = ParsedDivision(kind="preamble", title="Preamble")
-    divisions = [current]
-    article: ParsedArticle | None = None
-    next_article = 1
-    for block in blocks[1:]:
-        if block is blocks[1] and all(METADATA.match(line) for line in _raw_lines(text, block)):
-            _markdown_metadata(parsed, _raw_lines(text, block), block.line)
-            continue
-        match = HEADING.match(block.text)
-        if match:
-            level, title = len(match.group(1)), match.group(2)
-            if level == 1:
-                raise SourceError("a second “#” title; use “##” for Parts", block.line)
-            if level == 2:
-                article = None
-                current = _markdown_division(title, block.line, divisions)
-                divisions.append(current)
-            else:
-                art = ARTICLE_HEADING.match(title)
-                number = parse_number(art.group(1)) if art else None
-                if not art or number is None:
-                    raise SourceError(f"expected “### Article N”, found “{title}”", block.line)
-                if number != next_article:
-                    raise SourceError(
-                        f"Article {art.group(1)} is out of order: expected Article "
-                        f"{to_roman(next_article)}",
-                        block.line,
-                    )
-                if current.kind != "part":
-                    raise SourceError("an article outside a Part", block.line)
-                article = ParsedArticle(number=number, heading=(art.group(2) or "").strip())
-                current.articles.append(article)
-                next_article += 1
-            continue
-        section = SECTION.match(block.text)
-        clause = (
-            ParsedClause(section.group(2), block.line, int(section.group(1)))
-            if section
-            else ParsedClause(block.text, block.line)
-        )
-        if article is not None:
-            article.clauses.append(clause)
-        elif section:
-            raise SourceError("a numbered section outside an article", block.line)
-        elif current.articles:
-            raise SourceError("a paragraph between articles; put it under an article", block.line)
-        else:
-            current.clauses.append(clause)
-    parsed.divisions = [d for d in divisions if d.clauses or d.articles]
-    if not any(d.kind == "part" for d in parsed.divisions):
-        raise SourceError("found no “## Part” heading", first.line)
-    for division in parsed.divisions:
-        for art in division.articles:
-            if not art.clauses:
-                raise SourceError(f"Article {to_roman(art.number)} has no text")
-    closing = [d for d in parsed.divisions if d.kind == "closing"]
-    if closing:
-        _signature_details(parsed, [Block(c.text, c.line, 0) for c in closing[0].clauses])
-    return parsed
-
-
-def _raw_lines(text: str, block: Block) -> list[str]:
-    lines = text.split("\n")[block.line - 1 :]
-    out = []
-    for line in lines:
-        if not line.strip():
-            break
-        out.append(line.strip())
-    return out
-
-
-def _markdown_metadata(parsed: ParsedDocument, lines: list[str], line: int) -> None:
-    for offset, raw in enumerate(lines):
-        match = METADATA.match(raw)
-        assert match is not None
-        name, value = match.group(1).lower(), match.group(2).strip()
-        if name == "full title":
-            parsed.full_title = value
-        elif name == "short name":
-            parsed.short_name = value
-            year = f"-{parsed.signed_on.year}" if parsed.signed_on else ""
-            parsed.slug = slugify(value) + year
-        elif name == "signed on":
-            try:
-                parsed.signed_on = dt.date.fromisoformat(value)
-            except ValueError:
-                raise SourceError(
-                    f"“Signed on” must be a date like 1942-05-26, not {value}", line + offset
-                ) from None
-            parsed.slug = slugify(parsed.short_name) + f"-{parsed.signed_on.year}"
-        elif name == "signed at":
-            parsed.signed_at = value
-        elif name == "languages":
-            parsed.languages = value
-        else:
-            parsed.source = value
-
-
-def _markdown_division(title: str, line: int, divisions: list[ParsedDivision]) -> ParsedDivision:
-    lowered = title.strip().lower()
-    if lowered == "preamble":
-        if any(d.clauses or d.articles for d in divisions[1:]) or divisions[0].clauses:
-            raise SourceError("the preamble must come first", line)
-        return ParsedDivision(kind="preamble", title="Preamble")
-    if lowered in {"closing", "closing clauses"}:
-        return ParsedDivision(kind="closing", title="Closing clauses")
-    if lowered == "plenipotentiaries":
-        return ParsedDivision(kind="plenipotentiaries", title="Plenipotentiaries")
-    part = PART_HEADING.match(title)
-    number = parse_number(part.group(1)) if part else None
-    if not part or number is None:
-        raise SourceError(
-            f"expected “## Part N”, “## Preamble” or “## Closing”, found “{title}”", line
-        )
-    if any(d.kind == "part" and d.number == number for d in divisions):
-        raise SourceError(f"Part {part.group(1)} appears twice", line)
-    return ParsedDivision(kind="part", title=f"Part {part.group(1)}", number=number)

@@ -10,6 +10,10 @@ class DocumentQuerySet(models.QuerySet["Document"]):
     def ordered(self) -> DocumentQuerySet:
         return self.order_by("signed_on", "title")
 
+    def touch(self) -> int:
+        """Record that something shown on these documents' pages changed (drops cached pages)."""
+        return self.update(generation=models.F("generation") + 1)
+
 
 class Document(models.Model):
     """One treaty. ``version`` goes up whenever its text changes, so caches and anchors can tell."""
@@ -26,6 +30,10 @@ class Document(models.Model):
         default=0, help_text="Likes the post carried on the forum the text was imported from."
     )
     version = models.PositiveIntegerField(default=1)
+    generation = models.PositiveBigIntegerField(
+        default=0,
+        help_text="Goes up with every change shown on the page: highlights, comments, likes…",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,7 +7,7 @@ the document's size; marking up text is one sweep over its links and highlights.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.html import escape, format_html
@@ -50,16 +50,18 @@ def outline(
     clauses: Sequence[Clause],
     marks: dict[str, list[tuple[int, int, int]]] | None = None,
     own_ids: frozenset[int] = frozenset(),
+    comment_counts: Mapping[int, int] | None = None,
 ) -> list[DivisionView]:
     """Group clauses (fetched with their division and article) into the page's structure."""
-    targets = _reference_targets(clauses)
+    targets = reference_targets(clauses)
     divisions: list[DivisionView] = []
     for clause in clauses:
         if not divisions or divisions[-1].division.pk != clause.division_id:
             divisions.append(DivisionView(clause.division))
-        view = ClauseView(
-            clause, clause_html(clause.text, targets, (marks or {}).get(clause.key, []), own_ids)
+        html = clause_html(
+            clause.text, targets, (marks or {}).get(clause.key, []), own_ids, comment_counts
         )
+        view = ClauseView(clause, html)
         current = divisions[-1]
         if clause.article is None:
             current.clauses.append(view)
@@ -70,7 +72,7 @@ def outline(
     return divisions
 
 
-def _reference_targets(clauses: Iterable[Clause]) -> set[str]:
+def reference_targets(clauses: Iterable[Clause]) -> set[str]:
     """Every anchor a cross-reference may point to in this document."""
     targets = set()
     for clause in clauses:
@@ -105,18 +107,22 @@ def clause_html(
     targets: set[str],
     marks: Sequence[tuple[int, int, int]] = (),
     own_ids: frozenset[int] = frozenset(),
+    comment_counts: Mapping[int, int] | None = None,
 ) -> SafeString:
     """The clause's text, escaped, with links for cross-references and marks for highlights.
 
     Overlaps are flattened into segments, so markup never nests badly: a segment covered by
     several highlights is one ``<mark>`` naming them all, with a heat level for how many.
     Its ``data-highlight`` is the viewer's own highlight if one covers it, else the shortest
-    (most specific) one.
+    (most specific) one; ``data-comments`` counts that one's comments (CSS shows it, so the
+    clause's text stays exactly the treaty's).
     """
+    comment_counts = comment_counts or {}
     links = cross_references(text, targets)
     if not links and not marks:
         return escape(text)
     lengths = {hid: end - start for start, end, hid in marks}
+    ends = {hid: end for _, end, hid in marks}
     parts: list[str] = []
     for start, end, (link_labels, mark_labels) in segment(len(text), [links, marks]):
         piece = escape(text[start:end])
@@ -128,22 +134,28 @@ def clause_html(
             own = [hid for hid in ids if hid in own_ids]
             primary = (own or sorted(ids, key=lambda hid: (lengths[hid], -hid)))[0]
             heat = min(len(ids), 5)
+            # The count shows once, where the highlight ends.
+            comments = comment_counts.get(primary, 0) if end == ends[primary] else 0
             piece = format_html(
-                '<mark data-highlight="{}" data-highlights="{}" class="hl heat-{}{}" '
+                '<mark data-highlight="{}" data-highlights="{}" class="hl heat-{}{}"{} '
                 'tabindex="0" title="{}">{}</mark>',
                 primary,
                 " ".join(map(str, ids)),
                 heat,
                 " own" if own else "",
-                _mark_label(len(ids)),
+                format_html(' data-comments="{}"', comments) if comments else "",
+                _mark_label(len(ids), comments),
                 piece,
             )
         parts.append(piece)
     return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped or format_html
 
 
-def _mark_label(count: int) -> str:
-    return "Highlighted passage" if count == 1 else f"Passage highlighted by {count} readers"
+def _mark_label(count: int, comments: int) -> str:
+    label = "Highlighted passage" if count == 1 else f"Passage highlighted by {count} readers"
+    if comments:
+        label += f", {comments} comment{'s' if comments != 1 else ''}"
+    return label
 
 
 def article_label(article: Article) -> str:

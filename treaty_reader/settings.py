@@ -8,9 +8,12 @@ start-up stops with a clear message without them.
 from __future__ import annotations
 
 import os
+import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -81,13 +84,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials.apps.SimpleAppConfig",
+    "csp",
+    "django_ratelimit",
     "treaty_reader",
     "annotations",
 ]
 
 MIDDLEWARE = [
+    # First, so it wraps everything: a plain 503 page while the database is unreachable.
+    "treaty_reader.health.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "annotations.context_processors.replies",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             "loaders": [
@@ -146,7 +155,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # --- Faults (operations) ---------------------------------------------------------------
+    # Give up on an unreachable server after a few seconds (libpq would wait for ever), so a
+    # page answers 503 and /healthz reports it well inside gunicorn's worker timeout.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -204,6 +219,110 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Load balancers probe /healthz over plain HTTP, straight to gunicorn: answer, don't redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Content-Security-Policy (operations) ----------------------------------------------------
+# Enforced in development too, so the browser tests see any violation. No 'unsafe-inline' and
+# no 'unsafe-eval': scripts come from our own origin and carry the per-response nonce
+# (base.html hands request.csp_nonce to {% htmx_script %}); htmx's inline indicator styles and
+# its eval-based features (hx-on, hx-vars, js: values) are switched off in base.html's
+# htmx-config. An inline <script> or <style> needs nonce="{{ request.csp_nonce }}"; style=""
+# and on…="" attributes cannot work at all.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# --- Caches and rate limits (operations) -----------------------------------------------------
+# Rate-limit counts must be shared by every gunicorn worker and every server, so they have
+# their own cache alias: Redis when CACHE_URL is set (atomic INCR), otherwise a table in the
+# database (`manage.py createcachetable`) whose increments take a row lock. A per-process
+# LocMemCache would let each worker count on its own.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"CACHE_URL must be a Redis URL such as redis://127.0.0.1:6379/0, not {CACHE_URL!r}."
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        },
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "ratelimit",
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {
+            "BACKEND": "treaty_reader.ratelimits.DatabaseCounterCache",
+            "LOCATION": "treaty_reader_ratelimit",
+        },
+    }
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_IP_META_KEY = "treaty_reader.ratelimits.client_ip"
+RATELIMIT_ENABLE = env_bool("DJANGO_RATE_LIMITS_ENABLED", True)
+# django-ratelimit names only memcached and django-redis as supported; Django's own RedisCache
+# and our DatabaseCounterCache are shared and increment atomically too. Its error for caches
+# that are not (LocMemCache, plain DatabaseCache) stays on.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# Behind N proxies that each append to X-Forwarded-For, the client is the Nth address from the
+# right. 0 (the default) trusts nothing and uses the connection's address.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
+
+
+def env_rate_limits(name: str, default: dict[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """``highlight=60/h:20/h,signup=5/h``: per kind, the established rate, then the rate for
+    accounts younger than RATE_LIMIT_NEW_ACCOUNT_AGE (the same when only one is given)."""
+    limits = dict(default)
+    for item in env_list(name, []):
+        kind, _, rates = item.partition("=")
+        established, _, new = rates.partition(":")
+        new = new or established
+        if kind.strip() not in default or not all(
+            re.fullmatch(r"[1-9][0-9]*/[0-9]*[smhd]", rate) for rate in (established, new)
+        ):
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not KIND=RATE[:NEW_ACCOUNT_RATE] with KIND one of "
+                f"{', '.join(default)} and a rate like 30/h, 10/15m or 50/d."
+            )
+        limits[kind.strip()] = (established, new)
+    return limits
+
+
+# Per kind: (established accounts, accounts younger than a day), as Discourse does. Sign-ups
+# and failed sign-ins count per client address; the rest per member. Staff are not limited.
+RATE_LIMITS = env_rate_limits(
+    "DJANGO_RATE_LIMITS",
+    {
+        "signup": ("5/h", "5/h"),
+        "login_failed": ("10/15m", "10/15m"),
+        "highlight": ("60/h", "20/h"),
+        "comment": ("30/h", "10/h"),
+        "like": ("100/h", "30/h"),
+        "flag": ("20/h", "5/h"),
+    },
+)
+RATE_LIMIT_NEW_ACCOUNT_AGE = timedelta(days=1)
+# Checks an address's failed sign-ins before any password is tried, wherever one is (the
+# admin's sign-in too), and otherwise is Django's ModelBackend.
+AUTHENTICATION_BACKENDS = ["treaty_reader.ratelimits.RateLimitedModelBackend"]
 
 LOGGING = {
     "version": 1,

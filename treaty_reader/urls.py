@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from annotations import accounts
+
+from . import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
     path("treaties/<slug:slug>/", views.document_detail, name="document"),
     path("accounts/", include("annotations.account_urls")),
+    path("members/<str:username>/", accounts.member_page, name="member"),
     path("", include("annotations.urls")),
     path("admin/", admin.site.urls),
 ]

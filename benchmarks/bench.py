@@ -1,0 +1,587 @@
+"""``make bench``: Treaty Reader under load, at three sizes of data, in one run, as one table.
+
+For each size it makes a fresh SQLite database under benchmarks/results/ (and, when
+BENCH_DATABASE_URL is set, repeats on that database, which it empties), loads demo data with
+``generate_demo_data``, and measures each row against a gunicorn started for that row alone
+(production settings, a free loopback port), so no row inherits another's backlog: wrk for a
+fixed time after a short warm-up. The ceiling is the anonymous page's own bytes served as a
+static file by the same gunicorn and WhiteNoise. The peer is django-comments-xtd in its own
+virtualenv (benchmarks/peer/.venv, made here) rendering the same 1,000-comment thread.
+
+A row whose endpoint answers 404 prints "n/a (endpoint missing)"; the run stops starting rows
+before ten minutes are up. Nothing here asserts: the numbers are for people, and the table
+ends by comparing them with the targets.
+
+Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
+BENCH_WORKERS (4), BENCH_BUDGET (570 seconds for the whole run), BENCH_DATABASE_URL (off).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import load
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+PEER = ROOT / "benchmarks" / "peer"
+PEER_VENV = PEER / ".venv"
+BIN = Path(sys.executable).parent
+GUNICORN_CONF = ROOT / "gunicorn.conf.py"
+TREATY_SOURCE = ROOT / "treaty_reader" / "data" / "anglo-soviet-treaty-1942-forum-post.txt"
+TREATY_PATH = "/treaties/anglo-soviet-treaty-1942/"
+CEILING_PATH = "/static/bench/treaty.html"
+HOST = "127.0.0.1"
+SEED = 1942
+PROBE_TIMEOUT = 20
+MAX_WARMUP = 10
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+SECONDS = env_int("BENCH_SECONDS", 10)
+WARMUP = env_int("BENCH_WARMUP", 2)
+CONNECTIONS = env_int("BENCH_CONNECTIONS", 16)
+THREADS = env_int("BENCH_THREADS", 2)
+WORKERS = env_int("BENCH_WORKERS", 4)
+# Under ten minutes; a second database (BENCH_DATABASE_URL) doubles it.
+BUDGET = env_int("BENCH_BUDGET", 570 * (2 if os.environ.get("BENCH_DATABASE_URL") else 1))
+
+
+@dataclass(frozen=True)
+class Size:
+    label: str
+    members: int
+    highlights: int
+    comments: int
+    long_thread: int
+
+
+SIZES = (
+    Size("none", 1, 0, 0, 0),
+    Size("500 hl / 5,000 c", 100, 500, 5_000, 1_000),
+    Size("2,000 hl / 20,000 c", 300, 2_000, 20_000, 1_000),
+)
+# The peer renders the long thread of this size; the ratio compares ours at the same size.
+PEER_SIZE = SIZES[1]
+PEER_LABEL = "peer, same thread"
+THREAD_ROW = "thread of 1,000 comments (HTMX)"
+POST_ROW = "post a comment (HTMX)"
+
+
+@dataclass(frozen=True)
+class App:
+    """How to start one server: ours or the peer's."""
+
+    gunicorn: Path
+    wsgi: str
+    env: dict[str, str]
+    cwd: Path
+    log: Path
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    post_prefix: str | None = None
+    ok: tuple[int, ...] = (200,)
+    missing: str = ""  # why this row cannot run at this size
+
+    def target(self, port: int) -> load.Target:
+        origin = f"https://{HOST}:{port}"
+        headers = {k: v.replace("{origin}", origin) for k, v in self.headers.items()}
+        return load.Target(HOST, port, self.path, headers, self.post_prefix)
+
+
+@dataclass
+class Row:
+    size: str
+    name: str
+    measurement: load.Measurement | None = None
+    note: str = ""
+    bytes: int = 0
+    cpu_ms: float | None = None  # the server's CPU time per request, all workers
+    connections: int = CONNECTIONS
+
+
+class Server:
+    """A gunicorn we started, on a free port; stopped by its own pid, nothing broader.
+
+    The project's gunicorn.conf.py, when there is one, applies to ours and the peer alike
+    (its access log, keep-alive and worker recycling are part of production); the command
+    line overrides only the bind address, the worker count and where the logs go.
+    """
+
+    def __init__(self, app: App) -> None:
+        with socket.socket() as s:
+            s.bind((HOST, 0))
+            self.port = s.getsockname()[1]
+        self.log = app.log
+        config = ["-c", str(GUNICORN_CONF)] if GUNICORN_CONF.exists() else []
+        command = [
+            str(app.gunicorn),
+            app.wsgi,
+            *config,
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"{HOST}:{self.port}",
+            "--error-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ]
+        self._output = app.log.open("a")
+        self.process = subprocess.Popen(  # noqa: S603
+            command, env=app.env, cwd=app.cwd, stdout=self._output, stderr=subprocess.STDOUT
+        )
+
+    def wait(self, path: str) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                load.probe(load.Target(HOST, self.port, path), timeout=5)
+                return
+            except OSError:
+                time.sleep(0.2)
+        lines = self.log.read_text(errors="replace").strip().splitlines()
+        raise RuntimeError(f"gunicorn did not start: {(lines or ['no log'])[-1]}")
+
+    def cpu_seconds(self) -> float:
+        """CPU time used by gunicorn and its workers so far, recycled workers included.
+
+        Unlike requests per second, this hardly moves when other work shares the cores.
+        """
+        ticks = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(stat.parent.name) == self.process.pid:
+                ticks += sum(int(x) for x in fields[11:15])  # own and reaped children's
+            elif int(fields[1]) == self.process.pid:
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            # SIGINT is gunicorn's quick shutdown: in-flight bench requests need no answer.
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._output.close()
+
+
+class Bench:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.load_before = os.getloadavg()[0]
+        self.wrk = load.ensure_wrk()
+        self.rows: list[Row] = []
+        self.notes: list[str] = []
+
+    def measure(self, size: str, app: App, scenario: Scenario, ready: str) -> Row:
+        """Probe once (404: endpoint missing), warm up, measure at CONNECTIONS.
+
+        A page so slow that no request completes within the run at CONNECTIONS is measured
+        again, on a fresh server, at one connection: that gives its service time and a
+        lower bound on its throughput, and the row says so.
+        """
+        row = Row(size, scenario.name)
+        self.rows.append(row)
+        if scenario.missing:
+            row.note = f"n/a ({scenario.missing})"
+            return row
+        for connections in (CONNECTIONS, 1):
+            if time.monotonic() + WARMUP + SECONDS + 40 > self.started + BUDGET:
+                row.note = "n/a (out of time: the run stops starting rows at its budget)"
+                return row
+            server = Server(app)
+            try:
+                server.wait(ready)
+                if not self._attempt(row, server, scenario, connections):
+                    return row
+            except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+                row.note = f"failed: {exc}"
+                return row
+            finally:
+                server.stop()
+            if row.measurement and row.measurement.requests:
+                break
+        return row
+
+    def _attempt(self, row: Row, server: Server, scenario: Scenario, connections: int) -> bool:
+        """One measurement into ``row``; False when the row cannot be measured at all."""
+        target = scenario.target(server.port)
+        started = time.monotonic()
+        try:
+            status, row.bytes = load.probe(target, timeout=PROBE_TIMEOUT)
+        except TimeoutError:
+            row.note = f"n/a (one request took over {PROBE_TIMEOUT} s)"
+            return False
+        if status not in scenario.ok:
+            row.note = f"n/a ({'endpoint missing' if status == 404 else f'HTTP {status}'})"
+            return False
+        # Each worker renders (and caches) its first page slowly; let them all get past it.
+        first = time.monotonic() - started
+        warmup = min(max(WARMUP, round(3 * first)), MAX_WARMUP) if connections > 1 else WARMUP
+        self._load(target, warmup, connections)
+        cpu = server.cpu_seconds()
+        row.measurement = measured = self._load(target, SECONDS, connections)
+        row.connections = connections
+        if not measured.requests:
+            row.note = f"none completed in {SECONDS} s at {connections} connections"
+            return True
+        row.cpu_ms = (server.cpu_seconds() - cpu) * 1000 / measured.requests
+        notes = [f"{measured.errors} errors"] if measured.errors else []
+        if connections != CONNECTIONS:
+            notes.insert(0, f"1 connection: none completed in {SECONDS} s at {CONNECTIONS}")
+        row.note = "; ".join(notes)
+        return True
+
+    def _load(self, target: load.Target, seconds: int, connections: int) -> load.Measurement:
+        if self.wrk:
+            return load.run_wrk(
+                self.wrk,
+                target,
+                seconds=seconds,
+                connections=connections,
+                threads=min(THREADS, connections),
+                script=RESULTS / "wrk.lua",
+            )
+        return load.run_python(target, seconds=seconds, connections=connections)
+
+
+def run(command: list[str], *, env: dict[str, str], cwd: Path = ROOT, timeout: int = 600) -> str:
+    done = subprocess.run(  # noqa: S603
+        command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"{' '.join(Path(c).name for c in command[1:3])}: {tail[0]}")
+    return done.stdout
+
+
+def app_env(database_url: str, static_root: Path, secret: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_", "CACHE_URL", "BENCH_"))
+    }
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secret,
+        DJANGO_ALLOWED_HOSTS=HOST,
+        DJANGO_STATIC_ROOT=str(static_root),
+        DATABASE_URL=database_url,
+        DJANGO_LOG_LEVEL="WARNING",
+        # Members post hundreds of comments a second here, so rate limits must be off: the
+        # settings read DJANGO_RATE_LIMITS_ENABLED; TREATY_BENCH marks a bench run.
+        DJANGO_RATE_LIMITS_ENABLED="0",
+        TREATY_BENCH="1",
+    )
+    return env
+
+
+def load_size(size: Size, env: dict[str, str], *, flush: bool) -> float:
+    """Migrate, import the treaty and generate the demo data; returns generation seconds."""
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    run([*manage, "migrate", "--noinput", "-v0"], env=env)
+    run([*manage, "createcachetable"], env=env)
+    if flush:
+        run([*manage, "flush", "--noinput"], env=env)
+    run([*manage, "import_treaty", str(TREATY_SOURCE)], env=env)
+    counts = {
+        "members": size.members,
+        "highlights": size.highlights,
+        "comments": size.comments,
+        "long-thread": size.long_thread,
+    }
+    options = [f"--{name}={value}" for name, value in counts.items()]
+    out = run([*manage, "generate_demo_data", "-v0", f"--seed={SEED}", *options], env=env)
+    found = re.search(r" in ([0-9.]+) s\.", out)
+    return float(found.group(1)) if found else float("nan")
+
+
+def scenarios(prepared: dict) -> list[Scenario]:
+    # A proxy that terminates HTTPS says so; production settings redirect plain HTTP.
+    base = {"X-Forwarded-Proto": "https"}
+    htmx = {**base, "HX-Request": "true"}
+    session = f"sessionid={prepared['session']}"
+    private = prepared["member_private"]
+    rows = [
+        Scenario("ceiling: same bytes, static", CEILING_PATH, base),
+        Scenario("treaty page, anonymous", TREATY_PATH, base),
+        Scenario(
+            f"treaty page, signed in ({private} private)", TREATY_PATH, {**base, "Cookie": session}
+        ),
+    ]
+    if prepared["thread"]:
+        rows.append(Scenario(THREAD_ROW, f"/highlights/{prepared['thread']}/", htmx))
+    else:
+        rows.append(Scenario(THREAD_ROW, missing="no thread at this size"))
+    if prepared["post_target"]:
+        # CSRF without a session-bound token: the cookie holds a secret, the header repeats
+        # it unmasked (Django accepts either form), and Origin names the HTTPS host.
+        csrf = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+        headers = {
+            **htmx,
+            "Cookie": f"{session}; csrftoken={csrf}",
+            "X-CSRFToken": csrf,
+            "Origin": "{origin}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        path = f"/highlights/{prepared['post_target']}/comments/"
+        rows.append(Scenario(POST_ROW, path, headers, "Load+test+comment+", (200, 201, 204)))
+    else:
+        rows.append(Scenario(POST_ROW, missing="no highlight at this size"))
+    return rows
+
+
+def bench_size(
+    bench: Bench,
+    size: Size,
+    label: str,
+    env: dict[str, str],
+    static_root: Path,
+    *,
+    flush: bool = False,
+    export: Path | None = None,
+) -> None:
+    try:
+        seconds = load_size(size, env, flush=flush)
+        bench.notes.append(f"{label}: generate_demo_data took {seconds:.1f} s.")
+        prepared_path = RESULTS / "prepared.json"
+        prepare = [
+            sys.executable,
+            str(ROOT / "benchmarks" / "prepare.py"),
+            str(prepared_path),
+            str(static_root),
+            *([str(export)] if export else []),
+        ]
+        run(prepare, env=env)
+        prepared = json.loads(prepared_path.read_text())
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        bench.rows.append(Row(label, "set-up", note=f"failed: {exc}"))
+        return
+    log = RESULTS / f"gunicorn-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}.log"
+    log.unlink(missing_ok=True)
+    app = App(BIN / "gunicorn", "treaty_reader.wsgi", env, ROOT, log)
+    for scenario in scenarios(prepared):
+        row = bench.measure(label, app, scenario, CEILING_PATH)
+        if scenario.path == CEILING_PATH and not row.note:
+            row.note = f"page {prepared['page_bytes']:,} B"
+
+
+def ensure_peer() -> str:
+    """The peer's own virtualenv, made (or remade when requirements change); its versions."""
+    requirements = PEER / "requirements.txt"
+    stamp = PEER_VENV / ".requirements.sha256"
+    wanted = hashlib.sha256(requirements.read_bytes()).hexdigest()
+    python = PEER_VENV / "bin" / "python"
+    env = dict(os.environ)
+    if not python.exists() or not stamp.exists() or stamp.read_text() != wanted:
+        base = getattr(sys, "_base_executable", sys.executable)
+        run([base, "-m", "venv", "--clear", str(PEER_VENV)], env=env)
+        run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+                str(requirements),
+            ],
+            env=env,
+        )
+        stamp.write_text(wanted)
+    code = (
+        "import importlib.metadata as m; print(*map(m.version, ['django-comments-xtd', 'django']))"
+    )
+    xtd, django = run([str(python), "-c", code], env=env).split()
+    return f"django-comments-xtd {xtd} (Django {django})"
+
+
+def bench_peer(bench: Bench, export: Path) -> None:
+    label = PEER_LABEL
+    try:
+        version = ensure_peer()
+        database = RESULTS / "peer.sqlite3"
+        for stale in RESULTS.glob("peer.sqlite3*"):
+            stale.unlink()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BENCH_"))}
+        env.update(PEER_SECRET_KEY=secrets.token_urlsafe(50), PEER_DATABASE=str(database))
+        python = str(PEER_VENV / "bin" / "python")
+        run([python, "manage.py", "migrate", "--run-syncdb", "-v0"], env=env, cwd=PEER)
+        pk = run([python, "manage.py", "load_thread", str(export)], env=env, cwd=PEER).strip()
+    except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
+        bench.rows.append(Row(label, "set-up", note=f"failed: {exc}"))
+        return
+    log = RESULTS / "gunicorn-peer.log"
+    log.unlink(missing_ok=True)
+    app = App(PEER_VENV / "bin" / "gunicorn", "peer.wsgi", env, PEER, log)
+    path = f"/passages/{pk}/"
+    bench.measure(label, app, Scenario(version, path), path)
+
+
+def main() -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    bench = Bench()
+    secret = secrets.token_urlsafe(50)
+    static_root = Path(tempfile.mkdtemp(prefix="treaty-bench-static-"))
+    export = RESULTS / "thread.json"
+    export.unlink(missing_ok=True)
+    try:
+        env = app_env(f"sqlite:///{RESULTS / 'bench.sqlite3'}", static_root, secret)
+        run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"], env=env)
+        # The sizes that decide the targets go first, so a slow machine skips the small one.
+        for size in (PEER_SIZE, SIZES[-1], *(s for s in SIZES if s not in (PEER_SIZE, SIZES[-1]))):
+            for stale in RESULTS.glob("bench.sqlite3*"):
+                stale.unlink()
+            print(f"… {size.label} on SQLite", file=sys.stderr, flush=True)
+            with_peer = size == PEER_SIZE
+            bench_size(
+                bench, size, size.label, env, static_root, export=export if with_peer else None
+            )
+            if with_peer:
+                print("… the peer", file=sys.stderr, flush=True)
+                if export.exists():
+                    bench_peer(bench, export)
+                else:
+                    bench.rows.append(
+                        Row(PEER_LABEL, "django-comments-xtd", note="n/a (no thread)")
+                    )
+        if database_url := os.environ.get("BENCH_DATABASE_URL"):
+            env = app_env(database_url, static_root, secret)
+            for size in SIZES:
+                print(f"… {size.label} on PostgreSQL", file=sys.stderr, flush=True)
+                bench_size(bench, size, f"{size.label}, PG", env, static_root, flush=True)
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+    text = report(bench)
+    print(text)
+    (RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.txt").write_text(text + "\n", "utf-8")
+
+
+def report(bench: Bench) -> str:
+    ceilings = {r.size: r.measurement for r in bench.rows if r.name.startswith("ceiling")}
+    load_line = f"wrk, {THREADS} threads" if bench.wrk else "a Python fallback (no wrk)"
+    lines = [
+        "Treaty Reader under load (make bench): the tree as it is, page caching included if any",
+        f"  {os.cpu_count()} cores shared by server and load generator; Python "
+        f"{platform.python_version()}; SQLite unless marked PG; load average "
+        f"{bench.load_before:.1f} before, {os.getloadavg()[0]:.1f} after (other work skews it)",
+        f"  gunicorn, {WORKERS} sync workers"
+        + (" + the project's gunicorn.conf.py" if GUNICORN_CONF.exists() else "")
+        + f", DJANGO_DEBUG=0, restarted for each row; load: {load_line}, "
+        f"{CONNECTIONS} connections, {SECONDS} s per row after a warm-up of {WARMUP} s "
+        f"or 3x the first request's time (up to {MAX_WARMUP} s)",
+        "",
+        f"{'size':<20} {'row':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'of ceiling':>10} {'CPU ms/req':>10} {'bytes':>10}  note",
+    ]
+    order = [size.label for size in SIZES]
+    order.insert(order.index(PEER_SIZE.label) + 1, PEER_LABEL)
+
+    def place(row: Row) -> tuple[int, str]:
+        base = next((i for i, label in enumerate(order) if row.size.startswith(label)), 99)
+        return (base, row.size)
+
+    previous = None
+    for row in sorted(bench.rows, key=place):
+        m = row.measurement
+        ceiling = ceilings.get(row.size)
+        share = _pct(m.rps / ceiling.rps) if m and ceiling and ceiling.rps else "—"
+        numbers = (
+            f"{_num(m.rps, 1):>8} {_num(m.p50_ms, 1):>8} {_num(m.p99_ms, 1):>8} {share:>10} "
+            f"{_num(row.cpu_ms, 1):>10}"
+            if m and m.requests
+            else f"{'—':>8} {'—':>8} {'—':>8} {'—':>10} {'—':>10}"
+        )
+        size = row.size if row.size != previous else ""
+        previous = row.size
+        size_bytes = f"{row.bytes:,}" if row.bytes else ""
+        lines.append(f"{size:<20} {row.name:<40} {numbers} {size_bytes:>10}  {row.note}".rstrip())
+    lines += ["", *targets(bench), "", *bench.notes]
+    lines.append(f"Whole run: {(time.monotonic() - bench.started) / 60:.1f} min.")
+    return "\n".join(lines)
+
+
+def targets(bench: Bench) -> list[str]:
+    largest = SIZES[-1].label
+
+    def find(size: str, prefix: str) -> Row | None:
+        rows = (r for r in bench.rows if r.size.startswith(size) and r.name.startswith(prefix))
+        return next((r for r in rows if r.measurement and r.measurement.requests), None)
+
+    def rps(row: Row | None) -> float | None:
+        return row.measurement.rps if row and row.measurement else None
+
+    def at(row: Row | None) -> str:
+        return f" (at {row.connections} connection)" if row and row.connections == 1 else ""
+
+    def verdict(value: float | None, ok: bool) -> str:
+        return "n/a" if value is None else ("met" if ok else "NOT met")
+
+    ceiling = rps(find(largest, "ceiling"))
+    anonymous, signed_in = find(largest, "treaty page, anonymous"), find(largest, "treaty page, s")
+    anonymous_share = rps(anonymous) / ceiling if rps(anonymous) and ceiling else None
+    signed_in_share = rps(signed_in) / ceiling if rps(signed_in) and ceiling else None
+    ours, peer = find(PEER_SIZE.label, THREAD_ROW), find(PEER_LABEL, "")
+    ratio = rps(ours) / rps(peer) if rps(ours) and rps(peer) else None
+    cpu_ratio = peer.cpu_ms / ours.cpu_ms if ours and peer and ours.cpu_ms and peer.cpu_ms else None
+    posts = [r for r in bench.rows if r.name == POST_ROW and r.measurement and r.connections > 1]
+    worst = max((r.measurement.p99_ms for r in posts if r.measurement), default=None)
+    return [
+        f"Targets, at the largest size ({largest}):",
+        f"  anonymous page >= 50% of the ceiling: {_pct(anonymous_share)}{at(anonymous)}, "
+        + verdict(anonymous_share, anonymous_share is not None and anonymous_share >= 0.5),
+        f"  signed-in page >= 25% of the ceiling: {_pct(signed_in_share)}{at(signed_in)}, "
+        + verdict(signed_in_share, signed_in_share is not None and signed_in_share >= 0.25),
+        f"  thread >= 2x django-comments-xtd ({PEER_SIZE.label}): {_num(ratio, 2)}x in req/s"
+        f"{at(ours)}, "
+        f"{_num(cpu_ratio, 2)}x in CPU per request, "
+        + verdict(ratio, ratio is not None and ratio >= 2),
+        f"  posting p99 < 100 ms at {CONNECTIONS} connections (worst size): {_num(worst, 1)} ms, "
+        + verdict(worst, worst is not None and worst < 100),
+    ]
+
+
+def _num(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:,.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""gunicorn settings: ``gunicorn -c gunicorn.conf.py treaty_reader.wsgi``.
+
+Read from the environment: GUNICORN_BIND (default 127.0.0.1:8000; a proxy in front reaches
+it there), WEB_CONCURRENCY (worker processes, default 2 x cores + 1), GUNICORN_TIMEOUT
+(seconds a request may take before its worker is restarted, default 30).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}.") from None
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+workers = _int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = 30
+keepalive = 5
+# Each worker imports the app itself: a worker never inherits a database connection opened
+# in the master, and a new release is picked up by a plain restart.
+preload_app = False
+# Access log to stdout and errors to stderr, for the service manager's journal.
+accesslog = "-"
+errorlog = "-"
+# The peer (the proxy), the client as the proxy saw it, the request, status, size, time.
+access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+# Restart workers now and then, so a slow leak cannot grow for ever.
+max_requests = 2000
+max_requests_jitter = 200

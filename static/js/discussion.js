@@ -1,0 +1,136 @@
+/* Discussion: quote a selection into a reply, close an inline reply form, Ctrl+Enter posts,
+ * and bring a comment just posted into view. All of it is an enhancement: without this file
+ * Reply, Edit, Delete and Like are links and ordinary forms, and Quote is a link with ?quote=.
+ * No inline handlers and no eval, for the Content-Security-Policy.
+ */
+(() => {
+  "use strict";
+
+  // The same string as annotations.rendering.quote_as_markdown; keep the two in step.
+  const MARKDOWN_PUNCTUATION = /([!-\/:-@\[-`{-~])/g;
+  const LINE_BREAK = /\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]/;
+
+  function quoteAsMarkdown(text, author) {
+    const name = author.split(/\s+/).filter(Boolean).join(" ").replace(MARKDOWN_PUNCTUATION, "\\$1");
+    const lines = text.split(LINE_BREAK).map((line) => line.replace(/\s+$/u, ""));
+    while (lines.length && !lines[0]) lines.shift();
+    while (lines.length && !lines[lines.length - 1]) lines.pop();
+    const quoted = lines.map((line) => (line ? `> ${line}\n` : ">\n")).join("");
+    return `**${name}** wrote:\n${quoted}\n`;
+  }
+
+  function elementOf(node) {
+    return node && node.nodeType === Node.ELEMENT_NODE ? node : node && node.parentElement;
+  }
+
+  // --- Quote ------------------------------------------------------------------------------
+
+  const quoteButton = document.createElement("button");
+  quoteButton.type = "button";
+  quoteButton.className = "quote-button";
+  quoteButton.textContent = "Quote";
+  quoteButton.title = "Reply quoting the selected text";
+  quoteButton.hidden = true;
+  let pending = null;
+
+  function selectedInComment() {
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed || !selection.rangeCount) return null;
+    const within = elementOf(selection.getRangeAt(0).commonAncestorContainer);
+    const body = within && within.closest(".comment-body");
+    const article = body && body.closest("article.comment[data-reply-url]");
+    const text = selection.toString();
+    if (!article || !text.trim()) return null;
+    return { article, body, text };
+  }
+
+  function hideQuoteButton() {
+    quoteButton.hidden = true;
+    pending = null;
+  }
+
+  function offerQuote() {
+    const found = selectedInComment();
+    if (!found) {
+      if (document.activeElement !== quoteButton) hideQuoteButton();
+      return;
+    }
+    pending = found;
+    if (quoteButton.previousElementSibling !== found.body) found.body.after(quoteButton);
+    quoteButton.hidden = false;
+  }
+
+  let selectionTimer = 0;
+  document.addEventListener("selectionchange", () => {
+    window.clearTimeout(selectionTimer);
+    selectionTimer = window.setTimeout(offerQuote, 150);
+  });
+
+  // Keep the selection when the button is pressed with a mouse.
+  quoteButton.addEventListener("mousedown", (event) => event.preventDefault());
+
+  function insertAtCaret(textarea, text) {
+    const start = textarea.selectionStart;
+    const before = textarea.value.slice(0, start);
+    const gap = !before || before.endsWith("\n\n") ? "" : before.endsWith("\n") ? "\n" : "\n\n";
+    textarea.setRangeText(gap + text, start, textarea.selectionEnd, "end");
+    textarea.focus();
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  quoteButton.addEventListener("click", () => {
+    if (!pending) return;
+    const { article, text } = pending;
+    const markdown = quoteAsMarkdown(text, article.dataset.author || "");
+    const url = article.dataset.replyUrl;
+    const slot = document.getElementById(`comment-${article.dataset.comment}-reply`);
+    hideQuoteButton();
+    window.getSelection().removeAllRanges();
+    const open = slot && slot.querySelector("textarea[data-comment-body]");
+    if (open) {
+      insertAtCaret(open, markdown);
+    } else if (window.htmx && slot) {
+      window.htmx
+        .ajax("GET", url, { target: slot, swap: "innerHTML" })
+        .then(() => {
+          const textarea = slot.querySelector("textarea[data-comment-body]");
+          if (textarea) insertAtCaret(textarea, markdown);
+        });
+    } else {
+      window.location.assign(`${url}?quote=${encodeURIComponent(text)}`);
+    }
+  });
+
+  // --- Reply forms ------------------------------------------------------------------------
+
+  document.addEventListener("click", (event) => {
+    const cancel = event.target.closest("[data-cancel-reply]");
+    if (!cancel) return;
+    const form = cancel.closest("form");
+    const article = form && form.closest("article.comment");
+    if (form) form.remove();
+    const reply = article && article.querySelector(".reply-link");
+    if (reply) reply.focus();
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    const textarea = event.target.closest && event.target.closest("textarea[data-comment-body]");
+    if (!textarea || !textarea.form) return;
+    event.preventDefault();
+    textarea.form.requestSubmit();
+  });
+
+  // --- A comment just posted --------------------------------------------------------------
+
+  function showNewComments() {
+    for (const article of document.querySelectorAll("article.comment[data-new]")) {
+      article.removeAttribute("data-new");
+      article.scrollIntoView({ block: "nearest" });
+      article.focus({ preventScroll: true });
+    }
+  }
+  // The form that posted may be gone (a reply form closes), so listen for the out-of-band swap.
+  document.addEventListener("htmx:oobAfterSwap", () => window.requestAnimationFrame(showNewComments));
+  document.addEventListener("htmx:afterSettle", showNewComments);
+})();

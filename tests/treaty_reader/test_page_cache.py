@@ -1,0 +1,118 @@
+"""The anonymous reading page is cached, and every change that shows on it drops the copy."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.utils import timezone
+
+from annotations import comments, moderation, services
+from annotations.models import Comment
+from treaty_reader.models import Clause
+from treaty_reader.services import clause_update_text
+
+from ..conftest import queries_for
+
+PAGE = "/treaties/anglo-soviet-treaty-1942/"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def page(client) -> str:
+    response = client.get(PAGE)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def mark(treaty, author, *, visibility="public", end=10):
+    return services.highlight_create(
+        author=author, document=treaty, start_key="article-7-para-1", start_offset=0,
+        end_key="article-7-para-1", end_offset=end, visibility=visibility,
+    )  # fmt: skip
+
+
+def test_a_cached_page_costs_one_query_and_revalidates_with_an_etag(client, treaty):
+    first = client.get(PAGE)
+    assert queries_for(lambda: client.get(PAGE)) == 1  # the document, for its generation
+
+    response = client.get(PAGE, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert response.status_code == 304
+    assert client.get(PAGE).content == first.content
+
+
+def test_each_cached_copy_carries_the_nonce_of_its_own_response(client, treaty):
+    for _ in range(2):
+        response = client.get(PAGE)
+        nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+        scripts = re.findall(r"<script[^>]*>", response.content.decode())
+        assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts if "htmx" in tag)
+
+
+def test_members_pages_are_never_served_from_the_shared_copy(client, alice_client, treaty, alice):
+    private = mark(treaty, alice, visibility="private")
+    page(client)  # fills the cache
+
+    assert f'data-highlight="{private.pk}"' in page(alice_client)
+    assert f'data-highlight="{private.pk}"' not in page(client)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "new highlight",
+        "highlight made private",
+        "highlight deleted",
+        "text corrected",
+        "new comment",
+        "comment edited",
+        "comment deleted",
+        "comment liked",
+        "comment hidden",
+        "member suspended",
+    ],
+)
+def test_every_change_that_shows_drops_the_cached_page(client, treaty, alice, bob, change):
+    highlight = mark(treaty, alice)
+    comment = comments.comment_create(author=bob, document=treaty, body="War makes allies.")
+    before = client.get(PAGE)
+    assert client.get(PAGE, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+
+    if change == "new highlight":
+        mark(treaty, bob, end=30)
+    elif change == "highlight made private":
+        services.highlight_set_visibility(highlight=highlight, visibility="private")
+    elif change == "highlight deleted":
+        services.highlight_delete(highlight=highlight)
+    elif change == "text corrected":
+        clause = Clause.objects.get(key="article-6-para-1")
+        clause_update_text(clause=clause, text=clause.text.replace("economic", "financial"))
+    elif change == "new comment":
+        comments.comment_create(author=alice, document=treaty, body="Strange bedfellows.")
+    elif change == "comment edited":
+        comments.comment_edit(comment=comment, editor=bob, body="War makes strange allies.")
+    elif change == "comment deleted":
+        comments.comment_delete(comment=comment, user=bob)
+    elif change == "comment liked":
+        comments.comment_like(comment=comment, user=alice)
+    elif change == "comment hidden":
+        moderation.comment_hide(comment=comment, moderator=alice, reason="Spam.")
+    elif change == "member suspended":
+        moderation.member_suspend(user=bob, moderator=alice, period="day", reason="Spam.")
+
+    after = client.get(PAGE, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200, "the cached page must not be offered again"
+    assert after["ETag"] != before["ETag"]
+
+
+def test_an_unrelated_write_keeps_the_cached_page(client, treaty, alice):
+    before = client.get(PAGE)
+    Comment.objects.filter(pk=-1).update(created_at=timezone.now())
+    assert client.get(PAGE, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
