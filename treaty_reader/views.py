@@ -33,11 +33,13 @@ def document_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not shared_view(request):
         return render_document(request, document)
 
-    etag = f'"{document.pk}.{document.version}.{document.generation}"'
+    # created_at tells apart a document re-created under a reused primary key.
+    stamp = f"{document.pk}.{document.created_at.timestamp():.6f}.{document.version}"
+    etag = f'"{stamp}.{document.generation}"'
     if etag in request.headers.get("If-None-Match", ""):
         response: HttpResponse = HttpResponseNotModified()
     else:
-        key = f"treaty-page:{document.pk}:{document.version}:{document.generation}"
+        key = f"treaty-page:{stamp}.{document.generation}"
         nonce = str(getattr(request, "csp_nonce", ""))
         html = cache.get(key)
         if html is None:

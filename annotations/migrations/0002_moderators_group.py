@@ -29,7 +29,7 @@ def create_moderators(apps, schema_editor):
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    codenames = [f"{action}_{model}" for model, actions in PERMISSIONS.items() for action in actions]
+    codenames = [f"{verb}_{model}" for model, verbs in PERMISSIONS.items() for verb in verbs]
     permissions = list(
         Permission.objects.filter(content_type__app_label="annotations", codename__in=codenames)
     )

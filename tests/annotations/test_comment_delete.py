@@ -32,7 +32,7 @@ def test_a_comment_with_replies_stays_as_a_placeholder(alice_client, say, alice,
     response = alice_client.post(delete_url(comment), **HTMX)
     html = response.content.decode()
     assert response["HX-Retarget"] == f"#comment-{comment.pk}-main"
-    assert "This comment was deleted by its author." in html and "Regrettable." not in html
+    assert "This comment was deleted." in html and "Regrettable." not in html
     page = Client().get(PAGE).content.decode()
     assert f'id="comment-{comment.pk}"' in page and "I saw that." in page
     assert "Regrettable." not in page
