@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from django.urls import include, path
 
+from treaty_reader.ratelimits import login_view
+
 from . import accounts
 
 urlpatterns = [
     path("signup/", accounts.signup, name="signup"),
+    path("login/", login_view, name="login"),  # counts failed sign-ins per address
     path("", include("django.contrib.auth.urls")),
 ]
 

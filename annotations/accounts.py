@@ -22,6 +22,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
+from treaty_reader.ratelimits import signup_guard
+
 from . import threads
 from .access import HtmxHttpRequest
 from .models import Comment, Highlight
@@ -78,6 +80,7 @@ class SignupForm(UserCreationForm):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@signup_guard
 def signup(request: HtmxHttpRequest) -> HttpResponse:
     redirect_to = next_url(request) or settings.LOGIN_REDIRECT_URL
     if request.user.is_authenticated:

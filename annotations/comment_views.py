@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import reswap, retarget
 
 from treaty_reader.models import Document
+from treaty_reader.ratelimits import limit
 
 from . import comments as services
 from . import threads
@@ -145,6 +146,7 @@ def _back_url(document: Document, highlight: Highlight | None, parent: Comment |
 
 
 @member_write
+@limit("comment")
 def document_comment_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Comment on the document as a whole, or reply in its discussion."""
     document = get_object_or_404(Document, slug=slug)
@@ -152,6 +154,7 @@ def document_comment_create(request: HtmxHttpRequest, slug: str) -> HttpResponse
 
 
 @member_write
+@limit("comment")
 def highlight_comment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Comment on a highlight, or reply in its discussion."""
     highlight = visible_highlight(request, pk)
@@ -369,6 +372,7 @@ def _like_or_unlike(request: HtmxHttpRequest, pk: int, *, like: bool) -> HttpRes
 
 
 @member_write
+@limit("like")
 def comment_like(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _like_or_unlike(request, pk, like=True)
 

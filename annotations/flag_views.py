@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from treaty_reader.ratelimits import limit
 
-from . import moderation
+from . import moderation, threads
 from .access import HtmxHttpRequest, member_write, problem, write_refusal
 from .flag_forms import FlagForm
 from .models import Comment
@@ -46,7 +46,7 @@ def render_form(
     request: HtmxHttpRequest, comment: Comment, form: FlagForm, *, status: int = 200
 ) -> HttpResponse:
     template = "annotations/flags/flag.html#form" if request.htmx else "annotations/flags/flag.html"
-    context = {"comment": comment, "form": form, "back": moderation.comment_site_url(comment)}
+    context = {"comment": comment, "form": form, "back": threads.comment_location(comment)}
     return render(request, template, context, status=status)
 
 
@@ -89,4 +89,4 @@ def flag_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "annotations/flags/flag.html#received", {"comment": comment})
     messages.success(request, moderation.THANKS)
-    return redirect(moderation.comment_site_url(comment))
+    return redirect(threads.comment_location(comment))

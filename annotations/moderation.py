@@ -22,7 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from treaty_reader.models import Document
@@ -68,13 +68,11 @@ class Outcome:
 
 
 def comment_site_url(comment: Comment) -> str:
-    """Where a comment is read on the site: its highlight's page, or the document's discussion."""
+    """Where a comment's thread is read on the site: its highlight's page, or the document's
+    discussion. (``threads.comment_location`` finds a deep reply's own page, at a query.)"""
     fragment = f"#comment-{comment.pk}"
     if comment.highlight_id is not None:
-        try:
-            return reverse("annotations:highlight", kwargs={"pk": comment.highlight_id}) + fragment
-        except NoReverseMatch:
-            pass  # the highlight page is not wired yet; the document page is the next best place
+        return reverse("annotations:highlight", kwargs={"pk": comment.highlight_id}) + fragment
     return reverse("document", kwargs={"slug": comment.document.slug}) + fragment
 
 

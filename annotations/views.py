@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods
 
 from treaty_reader.models import Clause, Document
+from treaty_reader.ratelimits import limit
 from treaty_reader.reading import clause_html, reference_targets
 
 from . import queries, services, threads
@@ -66,16 +67,6 @@ def rendered_clauses(
     ]
 
 
-def count_comments(nodes: list[threads.Node]) -> int:
-    """Comments a reader can read in a thread: placeholders for removed ones do not count."""
-    total = 0
-    for node in nodes:
-        comment = node.comment
-        total += int(not (comment.is_deleted or comment.is_hidden))
-        total += count_comments(node.children)
-    return total
-
-
 def render_panel(
     request: HtmxHttpRequest,
     highlight: Highlight,
@@ -90,7 +81,7 @@ def render_panel(
         "highlight": highlight,
         "document": highlight.document,
         "thread": thread,
-        "comment_count": count_comments(thread),
+        "comment_count": threads.highlight_comment_count(highlight),
         "visibility_form": VisibilityForm(initial={"visibility": highlight.visibility}),
         "is_owner": request.user.is_authenticated and highlight.author_id == request.user.pk,
         "refreshed": rendered_clauses(request, highlight.document, refresh or []),
@@ -111,6 +102,7 @@ def highlight_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @member_write
+@limit("highlight")
 def highlight_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     document = get_object_or_404(Document, slug=slug)
     form = HighlightForm(request.POST)
@@ -155,8 +147,13 @@ def clause_annotate(request: HtmxHttpRequest, slug: str, key: str) -> HttpRespon
             {"clause": clause, "form": form},
             status=status,
         )
-    if refusal := write_refusal(request):
-        return refusal
+    return write_refusal(request) or _clause_annotate_submit(request, clause, form)
+
+
+@limit("highlight")
+def _clause_annotate_submit(
+    request: HtmxHttpRequest, clause: Clause, form: ClauseAnnotateForm
+) -> HttpResponse:
     highlight, comment = services.clause_annotate(
         author=request.user,
         clause=clause,

@@ -189,7 +189,8 @@
     if (event.target.closest("[data-close-panel]")) closePanel();
   });
   panel.addEventListener("keydown", (event) => {
-    if (event.key === "Escape") closePanel();
+    // Escape while writing keeps the draft; it closes the panel from anywhere else in it.
+    if (event.key === "Escape" && !event.target.closest("textarea, input, select")) closePanel();
   });
 
   document.body.addEventListener("htmx:afterSwap", (event) => {

@@ -20,9 +20,8 @@ from django.urls import path
 from django.utils import timezone
 
 import treaty_reader.settings as configured
-from annotations import accounts
 from annotations.access import member_write
-from treaty_reader.ratelimits import client_ip, limit, login_view, signup_guard
+from treaty_reader.ratelimits import client_ip, limit
 from treaty_reader.urls import urlpatterns as site_urlpatterns
 
 from ..conftest import PASSWORD, in_ci
@@ -42,8 +41,6 @@ def add_comment(request):
 
 urlpatterns = [
     path("test/comment/", add_comment),
-    path("test/signup/", signup_guard(accounts.signup)),
-    path("test/login/", login_view),
     *site_urlpatterns,
 ]
 pytestmark = pytest.mark.urls(__name__)
@@ -240,7 +237,7 @@ def test_with_redis_a_member_over_the_limit_is_refused(redis_cache):
 
 def sign_up(client: Client, username: str, address: str, **extra):
     return client.post(
-        "/test/signup/",
+        "/accounts/signup/",
         {"username": username, "password1": PASSWORD, "password2": PASSWORD},
         REMOTE_ADDR=address,
         **extra,
@@ -260,7 +257,7 @@ def test_sign_ups_from_one_address_are_limited():
 def test_sign_up_forms_with_errors_do_not_count():
     for _ in range(SIGNUPS + 2):
         response = Client().post(
-            "/test/signup/",
+            "/accounts/signup/",
             {"username": "x", "password1": "a", "password2": "b"},
             REMOTE_ADDR="203.0.113.9",
         )
@@ -271,10 +268,10 @@ def test_sign_up_forms_with_errors_do_not_count():
 def test_the_sign_up_form_still_shows_to_an_address_over_the_limit():
     for n in range(SIGNUPS):
         sign_up(Client(), f"member{n}", "203.0.113.9")
-    assert Client().get("/test/signup/", REMOTE_ADDR="203.0.113.9").status_code == 200
+    assert Client().get("/accounts/signup/", REMOTE_ADDR="203.0.113.9").status_code == 200
 
 
-def sign_in(client: Client, password: str, address: str, url: str = "/test/login/"):
+def sign_in(client: Client, password: str, address: str, url: str = "/accounts/login/"):
     return client.post(url, {"username": "alice", "password": password}, REMOTE_ADDR=address)
 
 
