@@ -182,7 +182,16 @@
   function closePanel() {
     panel.replaceChildren();
     panel.classList.remove("open");
-    if (lastTrigger && document.contains(lastTrigger)) lastTrigger.focus();
+    // A new highlight re-renders its paragraph, so the element focus came from may be gone:
+    // find its replacement by id.
+    let target = lastTrigger;
+    if (target && !document.contains(target)) {
+      target = target.id ? document.getElementById(target.id) : null;
+      if (!target && lastTrigger.dataset.highlight) {
+        target = root.querySelector('mark[data-highlight="' + lastTrigger.dataset.highlight + '"]');
+      }
+    }
+    if (target) target.focus();
   }
 
   panel.addEventListener("click", (event) => {

@@ -18,7 +18,7 @@ from annotations.models import Flag
 from annotations.services import highlight_create
 from tests.conftest import PASSWORD
 
-from .test_journeys import TREATY_PATH, fast_passwords, moderator, panel, sign_in
+from .test_journeys import TREATY_PATH, moderator, panel, sign_in
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from playwright.sync_api import BrowserContext, Page
 
-__all__ = ["fast_passwords", "moderator"]  # fixtures shared with the journeys
+__all__ = ["moderator"]  # the fixture, shared with the journeys
 
 
 def highlight(document, author, key: str, phrase: str, **kwargs):
@@ -70,7 +70,12 @@ def scene(treaty, alice, bob, say):
 
 
 def test_the_reading_page(
-    page: Page, context: BrowserContext, live_url: str, scene, alice, screenshot: Callable[..., Path]
+    page: Page,
+    context: BrowserContext,
+    live_url: str,
+    scene,
+    alice,
+    screenshot: Callable[..., Path],
 ) -> None:
     sign_in(context, live_url, alice)
     page.set_viewport_size({"width": 1280, "height": 1200})
