@@ -184,6 +184,7 @@
     panel.classList.remove("open");
     // A new highlight re-renders its paragraph, so the element focus came from may be gone:
     // find its replacement by id.
+    prepareClauses(); // the swapped-in paragraph may not have its tabindex yet
     let target = lastTrigger;
     if (target && !document.contains(target)) {
       target = target.id ? document.getElementById(target.id) : null;
@@ -204,6 +205,7 @@
 
   document.body.addEventListener("htmx:afterSwap", (event) => {
     if (event.detail.target !== panel) return;
+    prepareClauses();
     panel.classList.add("open");
     hideToolbar();
     window.getSelection().removeAllRanges();
