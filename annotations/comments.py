@@ -31,9 +31,10 @@ _LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 def body_clean(body: str) -> str:
     """The body as stored: one kind of line break, no blank lines around it.
 
-    Leading spaces on the first line are kept: they can make an indented code block.
+    Leading spaces on the first line are kept: they can make an indented code block. NUL
+    characters go: they mean nothing in text and PostgreSQL cannot store them.
     """
-    body = body.replace("\r\n", "\n").replace("\r", "\n")
+    body = body.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n")
     body = _LEADING_BLANK_LINES.sub("", body).rstrip()
     if not body.strip():
         raise ValidationError("Write something before posting.", code="empty")

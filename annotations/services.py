@@ -140,7 +140,7 @@ def highlight_create(
     """
     if visibility not in Highlight.Visibility.values:
         raise ValidationError("Choose who can see the highlight: everyone or only you.")
-    note = note.strip()
+    note = note.replace("\x00", "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise ValidationError(f"The note is longer than {NOTE_MAX_LENGTH:,} characters.")
     anchor = anchoring.anchor_from_positions(

@@ -96,6 +96,15 @@
     else hideToolbar();
   }
 
+  // The toolbar sends the selection as it is at the moment of the click, not as it was when
+  // the toolbar last updated: a slow drag can pause (and show the toolbar) before it ends.
+  toolbar.addEventListener("htmx:configRequest", (event) => {
+    const range = currentRange();
+    const selectors = range && measure(range);
+    if (selectors) Object.assign(event.detail.parameters, selectors);
+  });
+  document.addEventListener("mouseup", () => window.setTimeout(onSelectionChange, 0));
+
   let pending = null;
   document.addEventListener("selectionchange", () => {
     window.clearTimeout(pending);

@@ -194,3 +194,12 @@ def test_a_post_without_the_csrf_token_is_refused(treaty, alice):
     client.force_login(alice)
     assert client.post(DOCUMENT_COMMENT, {"body": "Forged"}).status_code == 403
     assert not Comment.objects.filter(is_imported=False).exists()
+
+
+def test_nul_characters_are_dropped_rather_than_breaking_the_database(treaty, alice):
+    from annotations.comments import comment_create
+
+    comment = comment_create(author=alice, document=treaty, body="\x00javascript:alert(1)\x00")
+
+    comment.refresh_from_db()
+    assert comment.body == "javascript:alert(1)"
