@@ -25,8 +25,6 @@ import platform
 import re
 import secrets
 import shutil
-import signal
-import socket
 import string
 import subprocess
 import sys
@@ -36,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import load
+from report import Layout, Row, table
+from servers import HOST, App, Server
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -46,7 +46,6 @@ GUNICORN_CONF = ROOT / "gunicorn.conf.py"
 TREATY_SOURCE = ROOT / "treaty_reader" / "data" / "anglo-soviet-treaty-1942-forum-post.txt"
 TREATY_PATH = "/treaties/anglo-soviet-treaty-1942/"
 CEILING_PATH = "/static/bench/treaty.html"
-HOST = "127.0.0.1"
 SEED = 1942
 PROBE_TIMEOUT = 20
 MAX_WARMUP = 10
@@ -88,17 +87,6 @@ POST_ROW = "post a comment (HTMX)"
 
 
 @dataclass(frozen=True)
-class App:
-    """How to start one server: ours or the peer's."""
-
-    gunicorn: Path
-    wsgi: str
-    env: dict[str, str]
-    cwd: Path
-    log: Path
-
-
-@dataclass(frozen=True)
 class Scenario:
     name: str
     path: str = ""
@@ -111,89 +99,6 @@ class Scenario:
         origin = f"https://{HOST}:{port}"
         headers = {k: v.replace("{origin}", origin) for k, v in self.headers.items()}
         return load.Target(HOST, port, self.path, headers, self.post_prefix)
-
-
-@dataclass
-class Row:
-    size: str
-    name: str
-    measurement: load.Measurement | None = None
-    note: str = ""
-    bytes: int = 0
-    cpu_ms: float | None = None  # the server's CPU time per request, all workers
-    connections: int = CONNECTIONS
-
-
-class Server:
-    """A gunicorn we started, on a free port; stopped by its own pid, nothing broader.
-
-    The project's gunicorn.conf.py, when there is one, applies to ours and the peer alike
-    (its access log, keep-alive and worker recycling are part of production); the command
-    line overrides only the bind address, the worker count and where the logs go.
-    """
-
-    def __init__(self, app: App) -> None:
-        with socket.socket() as s:
-            s.bind((HOST, 0))
-            self.port = s.getsockname()[1]
-        self.log = app.log
-        config = ["-c", str(GUNICORN_CONF)] if GUNICORN_CONF.exists() else []
-        command = [
-            str(app.gunicorn),
-            app.wsgi,
-            *config,
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"{HOST}:{self.port}",
-            "--error-logfile",
-            "-",
-            "--log-level",
-            "warning",
-        ]
-        self._output = app.log.open("a")
-        self.process = subprocess.Popen(  # noqa: S603
-            command, env=app.env, cwd=app.cwd, stdout=self._output, stderr=subprocess.STDOUT
-        )
-
-    def wait(self, path: str) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and self.process.poll() is None:
-            try:
-                load.probe(load.Target(HOST, self.port, path), timeout=5)
-                return
-            except OSError:
-                time.sleep(0.2)
-        lines = self.log.read_text(errors="replace").strip().splitlines()
-        raise RuntimeError(f"gunicorn did not start: {(lines or ['no log'])[-1]}")
-
-    def cpu_seconds(self) -> float:
-        """CPU time used by gunicorn and its workers so far, recycled workers included.
-
-        Unlike requests per second, this hardly moves when other work shares the cores.
-        """
-        ticks = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(stat.parent.name) == self.process.pid:
-                ticks += sum(int(x) for x in fields[11:15])  # own and reaped children's
-            elif int(fields[1]) == self.process.pid:
-                ticks += int(fields[11]) + int(fields[12])
-        return ticks / os.sysconf("SC_CLK_TCK")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            # SIGINT is gunicorn's quick shutdown: in-flight bench requests need no answer.
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._output.close()
 
 
 class Bench:
@@ -254,7 +159,8 @@ class Bench:
         row.measurement = measured = self._load(target, SECONDS, connections)
         row.connections = connections
         if not measured.requests:
-            row.note = f"none completed in {SECONDS} s at {connections} connections"
+            plural = "s" if connections != 1 else ""
+            row.note = f"none completed in {SECONDS} s at {connections} connection{plural}"
             return True
         row.cpu_ms = (server.cpu_seconds() - cpu) * 1000 / measured.requests
         notes = [f"{measured.errors} errors"] if measured.errors else []
@@ -390,7 +296,7 @@ def bench_size(
         return
     log = RESULTS / f"gunicorn-{re.sub(r'[^a-z0-9]+', '-', label.lower()).strip('-')}.log"
     log.unlink(missing_ok=True)
-    app = App(BIN / "gunicorn", "treaty_reader.wsgi", env, ROOT, log)
+    app = App(BIN / "gunicorn", "treaty_reader.wsgi", env, ROOT, log, WORKERS, GUNICORN_CONF)
     for scenario in scenarios(prepared):
         row = bench.measure(label, app, scenario, CEILING_PATH)
         if scenario.path == CEILING_PATH and not row.note:
@@ -445,7 +351,7 @@ def bench_peer(bench: Bench, export: Path) -> None:
         return
     log = RESULTS / "gunicorn-peer.log"
     log.unlink(missing_ok=True)
-    app = App(PEER_VENV / "bin" / "gunicorn", "peer.wsgi", env, PEER, log)
+    app = App(PEER_VENV / "bin" / "gunicorn", "peer.wsgi", env, PEER, log, WORKERS, GUNICORN_CONF)
     path = f"/passages/{pk}/"
     bench.measure(label, app, Scenario(version, path), path)
 
@@ -490,9 +396,8 @@ def main() -> None:
 
 
 def report(bench: Bench) -> str:
-    ceilings = {r.size: r.measurement for r in bench.rows if r.name.startswith("ceiling")}
     load_line = f"wrk, {THREADS} threads" if bench.wrk else "a Python fallback (no wrk)"
-    lines = [
+    header = [
         "Treaty Reader under load (make bench): the tree as it is, page caching included if any",
         f"  {os.cpu_count()} cores shared by server and load generator; Python "
         f"{platform.python_version()}; SQLite unless marked PG; load average "
@@ -502,85 +407,14 @@ def report(bench: Bench) -> str:
         + f", DJANGO_DEBUG=0, restarted for each row; load: {load_line}, "
         f"{CONNECTIONS} connections, {SECONDS} s per row after a warm-up of {WARMUP} s "
         f"or 3x the first request's time (up to {MAX_WARMUP} s)",
-        "",
-        f"{'size':<20} {'row':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'of ceiling':>10} {'CPU ms/req':>10} {'bytes':>10}  note",
     ]
     order = [size.label for size in SIZES]
     order.insert(order.index(PEER_SIZE.label) + 1, PEER_LABEL)
-
-    def place(row: Row) -> tuple[int, str]:
-        base = next((i for i, label in enumerate(order) if row.size.startswith(label)), 99)
-        return (base, row.size)
-
-    previous = None
-    for row in sorted(bench.rows, key=place):
-        m = row.measurement
-        ceiling = ceilings.get(row.size)
-        share = _pct(m.rps / ceiling.rps) if m and ceiling and ceiling.rps else "—"
-        numbers = (
-            f"{_num(m.rps, 1):>8} {_num(m.p50_ms, 1):>8} {_num(m.p99_ms, 1):>8} {share:>10} "
-            f"{_num(row.cpu_ms, 1):>10}"
-            if m and m.requests
-            else f"{'—':>8} {'—':>8} {'—':>8} {'—':>10} {'—':>10}"
-        )
-        size = row.size if row.size != previous else ""
-        previous = row.size
-        size_bytes = f"{row.bytes:,}" if row.bytes else ""
-        lines.append(f"{size:<20} {row.name:<40} {numbers} {size_bytes:>10}  {row.note}".rstrip())
-    lines += ["", *targets(bench), "", *bench.notes]
-    lines.append(f"Whole run: {(time.monotonic() - bench.started) / 60:.1f} min.")
-    return "\n".join(lines)
-
-
-def targets(bench: Bench) -> list[str]:
-    largest = SIZES[-1].label
-
-    def find(size: str, prefix: str) -> Row | None:
-        rows = (r for r in bench.rows if r.size.startswith(size) and r.name.startswith(prefix))
-        return next((r for r in rows if r.measurement and r.measurement.requests), None)
-
-    def rps(row: Row | None) -> float | None:
-        return row.measurement.rps if row and row.measurement else None
-
-    def at(row: Row | None) -> str:
-        return f" (at {row.connections} connection)" if row and row.connections == 1 else ""
-
-    def verdict(value: float | None, ok: bool) -> str:
-        return "n/a" if value is None else ("met" if ok else "NOT met")
-
-    ceiling = rps(find(largest, "ceiling"))
-    anonymous, signed_in = find(largest, "treaty page, anonymous"), find(largest, "treaty page, s")
-    anonymous_share = rps(anonymous) / ceiling if rps(anonymous) and ceiling else None
-    signed_in_share = rps(signed_in) / ceiling if rps(signed_in) and ceiling else None
-    ours, peer = find(PEER_SIZE.label, THREAD_ROW), find(PEER_LABEL, "")
-    ratio = rps(ours) / rps(peer) if rps(ours) and rps(peer) else None
-    cpu_ratio = peer.cpu_ms / ours.cpu_ms if ours and peer and ours.cpu_ms and peer.cpu_ms else None
-    posts = [r for r in bench.rows if r.name == POST_ROW and r.measurement and r.connections > 1]
-    worst = max((r.measurement.p99_ms for r in posts if r.measurement), default=None)
-    return [
-        f"Targets, at the largest size ({largest}):",
-        f"  anonymous page >= 50% of the ceiling: {_pct(anonymous_share)}{at(anonymous)}, "
-        + verdict(anonymous_share, anonymous_share is not None and anonymous_share >= 0.5),
-        f"  signed-in page >= 25% of the ceiling: {_pct(signed_in_share)}{at(signed_in)}, "
-        + verdict(signed_in_share, signed_in_share is not None and signed_in_share >= 0.25),
-        f"  thread >= 2x django-comments-xtd ({PEER_SIZE.label}): {_num(ratio, 2)}x in req/s"
-        f"{at(ours)}, "
-        f"{_num(cpu_ratio, 2)}x in CPU per request, "
-        + verdict(ratio, ratio is not None and ratio >= 2),
-        f"  posting p99 < 100 ms at {CONNECTIONS} connections (worst size): {_num(worst, 1)} ms, "
-        + verdict(worst, worst is not None and worst < 100),
-    ]
-
-
-def _num(value: float | None, digits: int = 0) -> str:
-    return "—" if value is None else f"{value:,.{digits}f}"
-
-
-def _pct(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
+    layout = Layout(
+        order, SIZES[-1].label, PEER_SIZE.label, PEER_LABEL, THREAD_ROW, POST_ROW, CONNECTIONS
+    )
+    minutes = (time.monotonic() - bench.started) / 60
+    return table(bench.rows, layout, header, [*bench.notes, f"Whole run: {minutes:.1f} min."])
 
 
 if __name__ == "__main__":

@@ -20,12 +20,6 @@ from annotations.services import document_text, highlight_create
 SMALL = ["--members=8", "--highlights=40", "--comments=150", "--seed=7"]
 
 
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    # Demo members share one password, hashed once per run; the real hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def generate(*args: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command("generate_demo_data", *args, stdout=out, stderr=err)
