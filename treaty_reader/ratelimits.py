@@ -183,8 +183,8 @@ def signup_guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
     """Limit sign-ups per address (``RATE_LIMITS["signup"]``).
 
     Over the limit, a POST gets a 429 and makes no account; GET always shows the form. A
-    sign-up counts when the view answers the POST with a redirect or an HTMX redirect, so a
-    form shown again with errors costs nothing.
+    sign-up counts when the view answers an anonymous visitor's POST with a redirect or an
+    HTMX redirect (an account was made), so a form shown again with errors costs nothing.
     """
 
     @functools.wraps(view)
@@ -202,8 +202,9 @@ def signup_guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
                 usage,
                 title="Too many sign-ups",
             )
+        was_anonymous = not request.user.is_authenticated
         response = view(request, *args, **kwargs)
-        if _made_an_account(response):
+        if was_anonymous and _made_an_account(response):
             _usage(request, "signup", rate, increment=True)
         return response
 

@@ -235,6 +235,20 @@ def test_with_redis_a_member_over_the_limit_is_refused(redis_cache):
     assert list(redis_cache.scan_iter(f"{prefix}:*")), "the count is kept in Redis"
 
 
+def test_with_redis_unreachable_writes_go_ahead_and_the_failure_is_logged(settings, caplog):
+    settings.CACHES = {
+        **settings.CACHES,
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
+    }
+    client = member("alice", days_old=30)
+    with caplog.at_level("ERROR", logger="treaty_reader.ratelimits"):
+        assert client.post("/test/comment/").status_code == 201
+    assert "Rate limits are not being checked: the rate-limit cache is down." in caplog.text
+
+
 def sign_up(client: Client, username: str, address: str, **extra):
     return client.post(
         "/accounts/signup/",
