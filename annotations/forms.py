@@ -52,6 +52,16 @@ class VisibilityForm(forms.Form):
     )
 
 
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Your note",
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+        help_text="Plain text, up to 1,000 characters; shown with the highlight.",
+    )
+
+
 class ClauseAnnotateForm(forms.Form):
     visibility = forms.ChoiceField(
         choices=Highlight.Visibility.choices,

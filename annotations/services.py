@@ -158,6 +158,16 @@ def highlight_create(
 WITHDRAWN, DELETED = "withdrawn", "deleted"
 
 
+def highlight_set_note(*, highlight: Highlight, note: str) -> None:
+    """The author's own note on the passage, shown with the highlight (plain text)."""
+    note = note.replace("\x00", "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError(f"The note is longer than {NOTE_MAX_LENGTH:,} characters.")
+    if note != highlight.note:
+        highlight.note = note
+        highlight.save(update_fields=["note", "updated_at"])
+
+
 def highlight_set_visibility(*, highlight: Highlight, visibility: str) -> None:
     if visibility not in Highlight.Visibility.values:
         raise ValidationError("Choose who can see the highlight: everyone or only you.")

@@ -19,6 +19,7 @@ urlpatterns = [
     path(
         "highlights/<int:pk>/visibility/", views.highlight_visibility, name="highlight_visibility"
     ),
+    path("highlights/<int:pk>/note/", views.highlight_note, name="highlight_note"),
     path("highlights/<int:pk>/delete/", views.highlight_delete, name="highlight_delete"),
 ]
 urlpatterns += comment_urls.urlpatterns

@@ -20,7 +20,7 @@ from treaty_reader.reading import clause_html, reference_targets
 from . import queries, services, threads
 from .access import HtmxHttpRequest, login_redirect, member_write, problem, write_refusal
 from .anchoring import AnchorError
-from .forms import ClauseAnnotateForm, HighlightForm, VisibilityForm
+from .forms import ClauseAnnotateForm, HighlightForm, NoteForm, VisibilityForm
 from .models import Highlight
 
 CANNOT_SAVE = "That selection can’t be saved"
@@ -83,6 +83,7 @@ def render_panel(
         "thread": thread,
         "comment_count": threads.highlight_comment_count(highlight),
         "visibility_form": VisibilityForm(initial={"visibility": highlight.visibility}),
+        "note_form": NoteForm(initial={"note": highlight.note}),
         "is_owner": request.user.is_authenticated and highlight.author_id == request.user.pk,
         "refreshed": rendered_clauses(request, highlight.document, refresh or []),
         **extra,
@@ -179,6 +180,21 @@ def highlight_visibility(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render_panel(request, highlight, refresh=touched_keys(highlight.document, highlight))
     messages.success(request, f"Visible to: {highlight.get_visibility_display()}.")
+    return HttpResponseRedirect(highlight.get_absolute_url())
+
+
+@member_write
+def highlight_note(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    highlight = visible_highlight(request, pk)
+    if highlight.author_id != request.user.pk:
+        return not_the_author(request)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return problem(request, " ".join(form.errors["note"]), status=422)
+    services.highlight_set_note(highlight=highlight, note=form.cleaned_data["note"])
+    if request.htmx:
+        return render_panel(request, highlight)
+    messages.success(request, "Note saved.")
     return HttpResponseRedirect(highlight.get_absolute_url())
 
 

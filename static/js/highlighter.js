@@ -220,7 +220,7 @@
     window.getSelection().removeAllRanges();
     const card = panel.querySelector(".highlight-card");
     const focusTarget =
-      (card && card.hasAttribute("data-focus-comment") && card.querySelector("textarea")) ||
+      (card && card.hasAttribute("data-focus-comment") && card.querySelector("textarea[name='body']")) ||
       panel.querySelector("h2[tabindex]") ||
       panel;
     focusTarget.focus();

@@ -373,3 +373,28 @@ def test_correcting_the_text_re_anchors_highlights_or_orphans_them(treaty, alice
     assert typo.status == "anchored" and typo.exact.endswith("conclude any aliance")
     assert lost.status == "orphaned"
     assert lost.exact.startswith("Desiring, moreover,")
+
+
+def test_the_owner_writes_a_note_shown_with_the_highlight_as_plain_text(alice_client, public):
+    note = "<script>alert(1)</script> <img src=x onerror=alert(1)> Compare Article III."
+
+    response = alice_client.post(f"/highlights/{public.pk}/note/", {"note": note}, **HTMX)
+
+    assert response.status_code == 200
+    public.refresh_from_db()
+    assert public.note == note
+    html = response.content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert" not in html and "<img src=x" not in html
+
+
+def test_a_note_over_1000_characters_or_by_another_member_is_refused(
+    alice_client, bob_client, public
+):
+    too_long = alice_client.post(f"/highlights/{public.pk}/note/", {"note": "x" * 1001}, **HTMX)
+    not_theirs = bob_client.post(f"/highlights/{public.pk}/note/", {"note": "Mine now."})
+
+    assert (too_long.status_code, not_theirs.status_code) == (422, 403)
+    assert "1000 characters" in too_long.content.decode()
+    public.refresh_from_db()
+    assert public.note == ""

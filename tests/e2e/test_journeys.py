@@ -563,7 +563,7 @@ def test_with_the_keyboard_alone_a_member_highlights_and_comments(
     highlight = Highlight.objects.get(author=alice)
 
     # Through the panel to its comment form; Ctrl+Enter posts.
-    press_until(page, "Tab", "el.matches('#highlight-panel textarea')", limit=20)
+    press_until(page, "Tab", "el.matches('#highlight-panel textarea[name=body]')", limit=20)
     page.keyboard.type("Each party, not just one.")
     page.keyboard.press("Control+Enter")
     posted = card.locator("article.comment").filter(has_text="Each party, not just one.")
@@ -644,7 +644,7 @@ def test_the_author_makes_a_highlight_private_then_deletes_it(
     mark.click()
     tools = panel(page).locator(".owner-tools")
     tools.get_by_label("Only me").check()
-    tools.get_by_role("button", name="Save").click()
+    tools.get_by_role("button", name="Save", exact=True).click()
     expect(panel(page)).to_contain_text("Only you can see it.")
     alice_highlight.refresh_from_db()
     assert alice_highlight.visibility == Highlight.Visibility.PRIVATE

@@ -128,6 +128,13 @@ WRITES = [
         lambda s, u: Highlight.objects.get(pk=s.private_highlight.pk).visibility == "public",
     ),
     Write(
+        "highlight note",
+        lambda s: f"/highlights/{s.highlight.pk}/note/",
+        {"note": "Compare Article VIII."},
+        OWNER_ONLY,
+        lambda s, u: Highlight.objects.get(pk=s.highlight.pk).note == "Compare Article VIII.",
+    ),
+    Write(
         "highlight delete",
         lambda s: f"/highlights/{s.highlight.pk}/delete/",
         {},
