@@ -105,3 +105,20 @@ def test_hostile_flag_notes_stay_inert_for_moderators(treaty, alice, bob, modera
         page = moderator_client.get(url)
         assert page.status_code == 200, url
         assert_inert(page.content.decode(), url)
+
+
+def test_hostile_highlight_notes_stay_inert_in_the_panel(treaty, alice, alice_client):
+    from annotations.services import highlight_create
+
+    highlight = highlight_create(
+        author=alice, document=treaty, start_key="article-7-para-1", start_offset=0,
+        end_key="article-7-para-1", end_offset=20,
+    )  # fmt: skip
+    for payload in PAYLOADS:
+        response = alice_client.post(
+            f"/highlights/{highlight.pk}/note/", {"note": payload[:1000]}, HTTP_HX_REQUEST="true"
+        )
+        assert response.status_code in (200, 422), payload
+        assert_inert(response.content.decode(), f"panel with note {payload!r}")
+    page = alice_client.get(f"/highlights/{highlight.pk}/")
+    assert_inert(page.content.decode(), "highlight page")
