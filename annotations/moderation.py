@@ -144,16 +144,15 @@ def _flags_resolve(
     return len(chosen)
 
 
-@transaction.atomic
-def comments_hide(*, comments: QuerySet[Comment], moderator: User, reason: str) -> Outcome:
-    """Hide comments from everyone but moderators, and resolve their open flags."""
-    reason = _reason(reason, required=True)
+def _remove(
+    comments: QuerySet[Comment], moderator: User, *, is_done: str, changes: dict, message: str
+) -> Outcome:
+    """Hide or delete comments not already so (``is_done`` names the timestamp field), resolve
+    every open flag on the selection, and log it: the shared steps of both removals."""
     now = timezone.now()
     selected = list(comments.select_related("document").order_by())
-    targets = [c for c in selected if c.hidden_at is None]
-    Comment.objects.filter(pk__in=[c.pk for c in targets]).update(
-        hidden_at=now, hidden_reason=reason, hidden_by=moderator
-    )
+    targets = [c for c in selected if getattr(c, is_done) is None]
+    Comment.objects.filter(pk__in=[c.pk for c in targets]).update(**{is_done: now}, **changes)
     _shown_differently(targets)
     resolved = _flags_resolve(
         flags=Flag.objects.filter(comment_id__in=[c.pk for c in selected]),
@@ -161,8 +160,19 @@ def comments_hide(*, comments: QuerySet[Comment], moderator: User, reason: str) 
         resolution=Flag.Resolution.HIDDEN,
         now=now,
     )
-    _log(moderator, targets, f"Hid the comment.{_because(reason)}")
+    _log(moderator, targets, message)
     return Outcome(len(targets), len(selected) - len(targets), resolved)
+
+
+@transaction.atomic
+def comments_hide(*, comments: QuerySet[Comment], moderator: User, reason: str) -> Outcome:
+    """Hide comments from everyone but moderators, and resolve their open flags."""
+    reason = _reason(reason, required=True)
+    return _remove(
+        comments, moderator, is_done="hidden_at",
+        changes={"hidden_reason": reason, "hidden_by": moderator},
+        message=f"Hid the comment.{_because(reason)}",
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -182,19 +192,10 @@ def comments_unhide(*, comments: QuerySet[Comment], moderator: User, reason: str
 def comments_soft_delete(*, comments: QuerySet[Comment], moderator: User, reason: str) -> Outcome:
     """Delete comments softly: replies keep their place, and a restore can bring them back."""
     reason = _reason(reason, required=True)
-    now = timezone.now()
-    selected = list(comments.select_related("document").order_by())
-    targets = [c for c in selected if c.deleted_at is None]
-    Comment.objects.filter(pk__in=[c.pk for c in targets]).update(deleted_at=now)
-    _shown_differently(targets)
-    resolved = _flags_resolve(
-        flags=Flag.objects.filter(comment_id__in=[c.pk for c in selected]),
-        moderator=moderator,
-        resolution=Flag.Resolution.HIDDEN,
-        now=now,
-    )
-    _log(moderator, targets, f"{DELETED_BY_MODERATOR}{_because(reason)}")
-    return Outcome(len(targets), len(selected) - len(targets), resolved)
+    return _remove(
+        comments, moderator, is_done="deleted_at", changes={},
+        message=f"{DELETED_BY_MODERATOR}{_because(reason)}",
+    )  # fmt: skip
 
 
 @transaction.atomic

@@ -38,21 +38,25 @@ def not_the_author(request: HtmxHttpRequest) -> HttpResponse:
     return problem(request, "Only its author can change a highlight.", status=403)
 
 
-def touched_keys(document: Document, highlight: Highlight) -> list[str]:
-    """The keys of the clauses a highlight covers, in reading order."""
-    keys = list(document.clauses.order_by("order").values_list("key", flat=True))
-    if highlight.start_key not in keys or highlight.end_key not in keys:
-        return []
-    return keys[keys.index(highlight.start_key) : keys.index(highlight.end_key) + 1]
+Span = tuple[str, str]  # the first and last clause key a highlight covers
+
+
+def span_of(highlight: Highlight) -> Span:
+    return (highlight.start_key, highlight.end_key)
 
 
 def rendered_clauses(
-    request: HtmxHttpRequest, document: Document, keys: list[str]
+    request: HtmxHttpRequest, document: Document, span: Span | None
 ) -> list[tuple[Clause, str]]:
-    """The given clauses rendered with every highlight this viewer can see."""
-    if not keys:
+    """The clauses from ``span[0]`` to ``span[1]`` rendered with every highlight this viewer
+    can see; none when the span is gone from the text."""
+    if span is None:
         return []
     clauses = list(Clause.objects.filter(document=document).in_reading_order())
+    keys = [c.key for c in clauses]
+    if span[0] not in keys or span[1] not in keys:
+        return []
+    chosen = clauses[keys.index(span[0]) : keys.index(span[1]) + 1]
     layer = queries.highlight_layer(document=document, user=request.user, clauses=clauses)
     targets = reference_targets(clauses)
     return [
@@ -62,8 +66,7 @@ def rendered_clauses(
                 c.text, targets, layer.spans.get(c.key, []), layer.own_ids, layer.comment_counts
             ),
         )
-        for c in clauses
-        if c.key in keys
+        for c in chosen
     ]
 
 
@@ -71,7 +74,7 @@ def render_panel(
     request: HtmxHttpRequest,
     highlight: Highlight,
     *,
-    refresh: list[str] | None = None,
+    refresh: Span | None = None,
     status: int = 200,
     template: str = "annotations/highlight.html#panel",
     **extra: object,
@@ -85,7 +88,7 @@ def render_panel(
         "visibility_form": VisibilityForm(initial={"visibility": highlight.visibility}),
         "note_form": NoteForm(initial={"note": highlight.note}),
         "is_owner": request.user.is_authenticated and highlight.author_id == request.user.pk,
-        "refreshed": rendered_clauses(request, highlight.document, refresh or []),
+        "refreshed": rendered_clauses(request, highlight.document, refresh),
         **extra,
     }
     return render(request, template, context, status=status)
@@ -96,9 +99,7 @@ def highlight_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     highlight = visible_highlight(request, pk)
     if request.htmx:
         return render_panel(request, highlight)
-    passage = rendered_clauses(
-        request, highlight.document, touched_keys(highlight.document, highlight)
-    )
+    passage = rendered_clauses(request, highlight.document, span_of(highlight))
     return render_panel(request, highlight, template="annotations/highlight.html", passage=passage)
 
 
@@ -125,7 +126,7 @@ def highlight_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render_panel(
         request,
         highlight,
-        refresh=touched_keys(document, highlight),
+        refresh=span_of(highlight),
         focus_comment=wants_comment,
         status=201,
     )
@@ -178,7 +179,7 @@ def highlight_visibility(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         highlight=highlight, visibility=form.cleaned_data["visibility"]
     )
     if request.htmx:
-        return render_panel(request, highlight, refresh=touched_keys(highlight.document, highlight))
+        return render_panel(request, highlight, refresh=span_of(highlight))
     messages.success(request, f"Visible to: {highlight.get_visibility_display()}.")
     return HttpResponseRedirect(highlight.get_absolute_url())
 
@@ -204,7 +205,7 @@ def highlight_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if highlight.author_id != request.user.pk:
         return not_the_author(request)
     document = highlight.document
-    keys = touched_keys(document, highlight)
+    span = span_of(highlight)
     outcome = services.highlight_delete(highlight=highlight)
     message = (
         "Highlight withdrawn. Others replied to it, so its discussion stays."
@@ -214,5 +215,5 @@ def highlight_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, message)
         return HttpResponseRedirect(document.get_absolute_url())
-    context = {"message": message, "refreshed": rendered_clauses(request, document, keys)}
+    context = {"message": message, "refreshed": rendered_clauses(request, document, span)}
     return render(request, "annotations/highlight.html#deleted", context)
