@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
+
+from treaty_reader.prepared import PreparedQuery
 
 from .models import Suspension
 
@@ -29,9 +32,18 @@ class HtmxHttpRequest(HttpRequest):
 
 
 def active_suspension(user: AbstractBaseUser | AnonymousUser) -> Suspension | None:
+    """The member's current suspension, the longest if several; checked on every write."""
     if not user.is_authenticated:
         return None
-    return Suspension.objects.active().filter(user=user).order_by("-ends_at").first()
+    now = timezone.now()
+    current = [s for s in _UNLIFTED.rows(Suspension, user.pk) if s.is_active_at(now)]
+    return max(current, key=lambda s: (s.ends_at is None, s.ends_at), default=None)
+
+
+# Built once per process: every write asks it.
+_UNLIFTED = PreparedQuery(
+    lambda pk: Suspension.objects.filter(user_id=pk, lifted_at__isnull=True).order_by()
+)
 
 
 def problem(

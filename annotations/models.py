@@ -320,6 +320,14 @@ class Suspension(models.Model):
         until = f"until {self.ends_at:%Y-%m-%d %H:%M}" if self.ends_at else "indefinitely"
         return f"{self.user} suspended {until}"
 
+    def is_active_at(self, moment: dt.datetime) -> bool:
+        """``SuspensionQuerySet.active`` for one suspension."""
+        return (
+            self.lifted_at is None
+            and self.starts_at <= moment
+            and (self.ends_at is None or self.ends_at > moment)
+        )
+
     @property
     def until_text(self) -> str:
         return f"until {self.ends_at:%-d %B %Y, %H:%M} UTC" if self.ends_at else "indefinitely"

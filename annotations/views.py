@@ -11,11 +11,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods
 
 from treaty_reader.models import Clause, Document
+from treaty_reader.page_cache import cached_page
 from treaty_reader.ratelimits import limit
-from treaty_reader.reading import clause_html, reference_targets
 
 from . import queries, services, threads
 from .access import HtmxHttpRequest, login_redirect, member_write, problem, write_refusal
@@ -47,27 +48,15 @@ def span_of(highlight: Highlight) -> Span:
 
 def rendered_clauses(
     request: HtmxHttpRequest, document: Document, span: Span | None
-) -> list[tuple[Clause, str]]:
+) -> list[tuple[Clause, SafeString]]:
     """The clauses from ``span[0]`` to ``span[1]`` rendered with every highlight this viewer
     can see; none when the span is gone from the text."""
     if span is None:
         return []
-    clauses = list(Clause.objects.filter(document=document).in_reading_order())
-    keys = [c.key for c in clauses]
-    if span[0] not in keys or span[1] not in keys:
-        return []
-    chosen = clauses[keys.index(span[0]) : keys.index(span[1]) + 1]
-    layer = queries.highlight_layer(document=document, user=request.user, clauses=clauses)
-    targets = reference_targets(clauses)
-    return [
-        (
-            c,
-            clause_html(
-                c.text, targets, layer.spans.get(c.key, []), layer.own_ids, layer.comment_counts
-            ),
-        )
-        for c in chosen
-    ]
+    layer = queries.reader_layer(document=document, user=request.user)
+    chosen = queries.clauses_between(layer.public.clauses, *span)
+    html = layer.clauses_html(chosen)
+    return [(clause, html[clause.key]) for clause in chosen]
 
 
 def render_panel(
@@ -97,10 +86,17 @@ def render_panel(
 def highlight_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The panel for HTMX; otherwise a page with the passage in its context and the thread."""
     highlight = visible_highlight(request, pk)
-    if request.htmx:
-        return render_panel(request, highlight)
-    passage = rendered_clauses(request, highlight.document, span_of(highlight))
-    return render_panel(request, highlight, template="annotations/highlight.html", passage=passage)
+
+    def page() -> HttpResponse:
+        if request.htmx:
+            return render_panel(request, highlight)
+        passage = rendered_clauses(request, highlight.document, span_of(highlight))
+        return render_panel(
+            request, highlight, template="annotations/highlight.html", passage=passage
+        )
+
+    name = f"highlight.{highlight.pk}.{'panel' if request.htmx else 'page'}"
+    return cached_page(request, highlight.document, name, page)
 
 
 @member_write

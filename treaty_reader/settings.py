@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "annotations.context_processors.replies",
+                "treaty_reader.page_cache.csrf_slot",
             ],
             "builtins": ["template_partials.templatetags.partials"],
             "loaders": [

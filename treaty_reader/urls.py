@@ -9,6 +9,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("treaties/<slug:slug>/", views.document_detail, name="document"),
+    path(
+        "treaties/<slug:slug>/discussion/",
+        views.document_discussion,
+        name="document_discussion",
+    ),
     path("accounts/", include("annotations.account_urls")),
     path("members/<str:username>/", accounts.member_page, name="member"),
     path("", include("annotations.urls")),

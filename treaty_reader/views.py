@@ -1,22 +1,23 @@
-"""The reading views: the list of documents and a document's page."""
+"""The reading views: the list of documents, a document's page and its discussion."""
 
 from __future__ import annotations
 
+import re
+
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseNotModified
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 
 from annotations import queries as annotation_queries
 from annotations import threads
 from annotations.access import HtmxHttpRequest
 
-from .models import Clause, Document
+from .models import Document
+from .page_cache import PAGE_CACHE_SECONDS, cached_page
 from .reading import outline
-
-# The nonce django-csp gives each response is swapped in for this in a cached page.
-NONCE_PLACEHOLDER = "__csp_nonce__"
-PAGE_CACHE_SECONDS = 60 * 60 * 24
 
 
 @require_safe
@@ -27,50 +28,81 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_safe
 def document_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """The reading page. Anonymous readers all see the same page, so it is rendered once per
-    change (``Document.generation``), kept in the cache and revalidated with an ETag."""
-    document = get_object_or_404(Document, slug=slug)
-    if not shared_view(request):
-        return render_document(request, document)
+    """The reading page: the text with its highlights. Its discussion has pages of its own,
+    which the page loads when the reader scrolls to it."""
+    document = Document.objects.for_page(slug)
 
-    # created_at tells apart a document re-created under a reused primary key.
-    stamp = f"{document.pk}.{document.created_at.timestamp():.6f}.{document.version}"
-    etag = f'"{stamp}.{document.generation}"'
-    if etag in request.headers.get("If-None-Match", ""):
-        response: HttpResponse = HttpResponseNotModified()
+    def page() -> HttpResponse:
+        layer = annotation_queries.reader_layer(document=document, user=request.user)
+        context = {
+            "document": document,
+            "text": treaty_text(document, layer),
+            "discussion_count": layer.public.discussion_count,
+        }
+        return render(request, "treaty_reader/document_detail.html", context)
+
+    return cached_page(request, document, "page", page)
+
+
+def treaty_text(document: Document, layer: annotation_queries.ReaderLayer) -> SafeString:
+    """The contents and the text with its highlights: rendered for everyone once per change
+    to the document and kept, with this viewer's own clauses (``layer.touched``) put in."""
+    key = f"treaty-text:{document.cache_stamp}"
+    cached: tuple[list[str], list[str]] | None = cache.get(key)
+    if cached is None:
+        clauses = layer.public.clauses
+        everyone = annotation_queries.ReaderLayer(
+            layer.public, layer.public.spans, frozenset(), layer.public.comment_counts
+        )
+        # Each clause's text goes in as \0key\0, so the rendered block splits into pieces:
+        # the HTML between clauses at even places, each clause's text at odd ones.
+        slots = {c.key: f"\0{c.key}\0" for c in clauses}
+        context = {"document": document, "divisions": outline(clauses, slots)}
+        rendered = render_to_string("treaty_reader/document_detail.html#text", context)
+        pieces = re.split("\0([^\0]*)\0", rendered)
+        keys = pieces[1::2]
+        html = everyone.clauses_html(clauses)
+        pieces[1::2] = [html[k] for k in keys]
+        cached = (pieces, keys)
+        cache.set(key, cached, PAGE_CACHE_SECONDS)
+    pieces, keys = cached
+    if layer.touched:
+        pieces = list(pieces)
+        by_key = {c.key: c for c in layer.public.clauses}
+        html = layer.clauses_html(by_key[k] for k in keys if k in layer.touched)
+        for index, key in enumerate(keys):
+            if key in html:
+                pieces[2 * index + 1] = html[key]
+    return mark_safe("".join(pieces))  # noqa: S308 - rendered by the template and clause_html
+
+
+@require_safe
+def document_discussion(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """A page of the discussion of the document as a whole, oldest first: a page of its own,
+    or for HTMX the first page loaded into the reading page ("discussion-body") or a later
+    one appended where its "more" link was."""
+    document = Document.objects.for_page(slug)
+    number = request.GET.get("page", "1")
+    pages = annotation_queries.public_layer(document).discussion_pages
+    if not re.fullmatch(r"[0-9]{1,9}", number) or not 1 <= int(number) <= pages:
+        raise Http404("The discussion has no such page.")
+    appending = bool(request.htmx) and request.htmx.target == "discussion-more"
+    if request.htmx:
+        template = "treaty_reader/discussion.html#" + ("more" if appending else "body")
     else:
-        key = f"treaty-page:{stamp}.{document.generation}"
-        nonce = str(getattr(request, "csp_nonce", ""))
-        html = cache.get(key)
-        if html is None:
-            rendered = render_document(request, document).content.decode()
-            html = rendered.replace(nonce, NONCE_PLACEHOLDER) if nonce else rendered
-            cache.set(key, html, PAGE_CACHE_SECONDS)
-        response = HttpResponse(html.replace(NONCE_PLACEHOLDER, nonce) if nonce else html)
-    response["ETag"] = etag
-    response["Cache-Control"] = "public, no-cache"  # keep it, but ask us each time
-    response["Vary"] = "Cookie, HX-Request"
-    return response
+        template = "treaty_reader/discussion.html"
 
+    def page() -> HttpResponse:
+        discussion = threads.discussion_page(
+            document=document, user=request.user, number=int(number)
+        )
+        context = {
+            "document": document,
+            "thread": discussion.nodes,
+            "page": discussion.page,
+            "highlight": None,
+            "appendable": bool(request.htmx),
+        }
+        return render(request, template, context)
 
-def shared_view(request: HtmxHttpRequest) -> bool:
-    """Whether this request sees exactly what every anonymous reader sees."""
-    return (
-        not request.user.is_authenticated
-        and not request.htmx
-        and not request.GET
-        and "messages" not in request.COOKIES
-    )
-
-
-def render_document(request: HtmxHttpRequest, document: Document) -> HttpResponse:
-    clauses = list(Clause.objects.filter(document=document).in_reading_order())
-    layer = annotation_queries.highlight_layer(
-        document=document, user=request.user, clauses=clauses
-    )
-    context = {
-        "document": document,
-        "divisions": outline(document, clauses, layer.spans, layer.own_ids, layer.comment_counts),
-        "discussion": threads.document_discussion(document=document, user=request.user),
-    }
-    return render(request, "treaty_reader/document_detail.html", context)
+    return cached_page(request, document, f"discussion.{template}.{number}", page, ("page",))

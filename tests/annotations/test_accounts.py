@@ -317,7 +317,7 @@ def test_member_page_lists_highlights_and_comments_newest_first(client, alice, t
     assert [e.highlight for e in response.context["highlight_entries"]] == [newer, older]
     assert html.index("A later thought") < html.index("An early thought")
     assert f'href="/highlights/{newer.pk}/"' in html  # each highlight links to its place
-    assert f'href="{PASSAGE}#comment-{latest.pk}"' in html
+    assert f'href="{PASSAGE}discussion/#comment-{latest.pk}"' in html
     assert "<strong>" not in html.split('id="comments"')[1].split("</section>")[0]
 
 

@@ -7,7 +7,7 @@ from django.test import Client
 
 from annotations.models import Comment, Notification, Suspension
 
-PAGE = "/treaties/anglo-soviet-treaty-1942/"
+PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
 DOCUMENT_COMMENT = "/treaties/anglo-soviet-treaty-1942/comments/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

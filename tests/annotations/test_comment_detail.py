@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from annotations.models import Comment
 
-PAGE = "/treaties/anglo-soviet-treaty-1942/"
+PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

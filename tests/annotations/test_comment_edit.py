@@ -8,7 +8,7 @@ from django.utils import timezone
 from annotations.comments import comment_edit
 from annotations.models import Comment, CommentRevision
 
-PAGE = "/treaties/anglo-soviet-treaty-1942/"
+PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

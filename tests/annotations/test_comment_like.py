@@ -10,7 +10,7 @@ from django.utils import timezone
 from annotations.comments import comment_like
 from annotations.models import Comment, Like
 
-PAGE = "/treaties/anglo-soviet-treaty-1942/"
+PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

@@ -15,6 +15,7 @@ from annotations.models import Comment, Like
 from treaty_reader.models import Document
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/"
+DISCUSSION = PAGE + "discussion/"
 
 
 def grow(*, document, highlight=None, size: int, authors: list[User], likers: list[User]):
@@ -75,19 +76,27 @@ def test_the_document_discussion_costs_the_same_queries_at_any_size(
     client, alice_client, treaty, cast, django_assert_num_queries
 ):
     grow(document=treaty, size=10, **cast)
-    # document, clauses, highlights, the thread, its likers
-    with django_assert_num_queries(5):
-        client.get(PAGE)
-    # and the session, the member, and their unread replies
-    with django_assert_num_queries(8):
-        alice_client.get(PAGE)
+    # the document; its clauses, highlights and discussion counts (then kept until the
+    # document next changes); the thread's shape, the page's comments, their likers
+    with django_assert_num_queries(7):
+        client.get(DISCUSSION)
+    # the session, the member, the document, the thread (three), their unread replies
+    with django_assert_num_queries(7):
+        alice_client.get(DISCUSSION)
 
     grow(document=treaty, size=1000, **cast)
-    with django_assert_num_queries(5):
-        response = Client().get(PAGE)
-    assert response.content.decode().count('<article class="comment') > 500
-    with django_assert_num_queries(8):
-        alice_client.get(PAGE)
+    with django_assert_num_queries(7):
+        response = Client().get(DISCUSSION)
+    html = response.content.decode()
+    # A page of top-level comments with their replies, and the way to the others.
+    roots = Comment.objects.filter(document=treaty, highlight=None, parent=None).count()
+    pages = -(-roots // threads.DISCUSSION_PAGE_SIZE)
+    assert pages > 10 and f"Page 1 of {pages}" in html
+    assert html.count('<article class="comment') > threads.DISCUSSION_PAGE_SIZE
+    with django_assert_num_queries(7):
+        alice_client.get(f"{DISCUSSION}?page={pages}")
+    with django_assert_num_queries(1):  # the document: the rest is the cached page
+        Client().get(DISCUSSION)
 
 
 def test_a_thread_of_1000_comments_is_two_queries_and_renders_without_more(
@@ -136,6 +145,7 @@ def test_a_moderator_sees_hidden_comments_for_two_more_queries(
 ):
     grow(document=treaty, size=100, **cast)
     moderator = User.objects.get(pk=moderator.pk)  # no permissions cached yet
-    with django_assert_num_queries(4):  # their permissions, from user and from groups
-        nodes = threads.document_discussion(document=treaty, user=moderator)
+    # the thread's shape, its comments, their likers; permissions, from user and from groups
+    with django_assert_num_queries(5):
+        nodes = threads.discussion_page(document=treaty, user=moderator).nodes
     assert any(n.is_hidden for root in nodes for n in root.walk())

@@ -11,7 +11,7 @@ from django.test import Client
 from annotations.comments import comment_edit
 from annotations.models import Comment
 
-PAGE = "/treaties/anglo-soviet-treaty-1942/"
+PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 HOSTILE = [
@@ -122,3 +122,50 @@ def test_the_imported_replies_show_their_emoji(treaty):
 def test_emoji_shortcodes_in_a_members_comment_become_emoji(alice_client, treaty):
     alice_client.post("/treaties/anglo-soviet-treaty-1942/comments/", {"body": "Hm :thinking:"})
     assert "<p>Hm 🤔</p>" in Client().get(PAGE).content.decode()
+
+
+class Nesting(HTMLParser):
+    """For each comment on a page, the comment whose replies it is shown among."""
+
+    VOID = {"br", "hr", "img", "input", "meta", "link"}
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None]] = []
+        self.parent_of: dict[int, int | None] = {}
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            return
+        attrs = dict(attrs)
+        if tag == "article" and attrs.get("data-comment"):
+            enclosing = [int(c) for t, c in self.stack if t == "article" and c]
+            self.parent_of[int(attrs["data-comment"])] = enclosing[-1] if enclosing else None
+        self.stack.append((tag, attrs.get("data-comment")))
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        opened, _ = self.stack.pop()
+        assert opened == tag, f"</{tag}> closes <{opened}>"
+
+
+def test_replies_nest_under_their_parents_in_one_well_formed_tree(client, treaty, alice, bob, say):
+    top = say(alice, "Top.")
+    first = say(bob, "First.", parent=top)
+    deep = [say(alice, "Level 2.", parent=first)]
+    for level in range(3, 8):  # deeper than the page shows
+        deep.append(say(bob if level % 2 else alice, f"Level {level}.", parent=deep[-1]))
+    second = say(alice, "Second.", parent=top)
+    after = say(bob, "After.")
+
+    nesting = Nesting(client.get(PAGE).content.decode())
+
+    assert nesting.stack == []  # every element closed, in order
+    shown = nesting.parent_of
+    assert shown[top.pk] is None and shown[after.pk] is None
+    assert shown[first.pk] == top.pk and shown[second.pk] == top.pk
+    assert shown[deep[0].pk] == first.pk and shown[deep[1].pk] == deep[0].pk
+    assert shown[deep[2].pk] == deep[1].pk  # the fifth level, the last the page shows
+    assert deep[3].pk not in shown  # continued on its parent's own page

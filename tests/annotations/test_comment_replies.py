@@ -8,7 +8,7 @@ from django.utils import timezone
 from annotations import threads
 from annotations.models import Notification
 
-PAGE = "/treaties/anglo-soviet-treaty-1942/"
+PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
 REPLIES = "/replies/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from annotations.models import Comment, Notification
 from annotations.rendering import quote_as_markdown
 
-PAGE = "/treaties/anglo-soviet-treaty-1942/"
+PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
 DOCUMENT_COMMENT = "/treaties/anglo-soviet-treaty-1942/comments/"
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
-from annotations import moderation
+from annotations import moderation, threads
 from annotations.models import Comment, Flag, Highlight, Suspension
 from annotations.services import highlight_create
 
@@ -41,7 +41,7 @@ def test_it_shows_the_form_as_a_page(bob_client, comment):
         assert f'value="{value}"' in html
     assert 'name="note"' in html
     assert f'action="{url(comment)}"' in html
-    assert f'href="/treaties/{comment.document.slug}/#comment-{comment.pk}"' in html
+    assert f'href="/treaties/{comment.document.slug}/discussion/#comment-{comment.pk}"' in html
 
 
 def test_it_shows_the_form_as_a_fragment_for_htmx(bob_client, comment):
@@ -58,7 +58,10 @@ def test_it_files_the_flag_and_goes_back_to_the_comment(bob_client, bob, comment
     response = bob_client.post(url(comment), {"reason": "spam", "note": "An advert"})
 
     assert response.status_code == 302
-    assert response["Location"] == f"/treaties/{comment.document.slug}/#comment-{comment.pk}"
+    assert (
+        response["Location"]
+        == f"/treaties/{comment.document.slug}/discussion/#comment-{comment.pk}"
+    )
     flag = Flag.objects.get()
     assert (flag.comment, flag.flagger, flag.reason, flag.note) == (
         comment,
@@ -245,9 +248,9 @@ def test_once_the_suspension_is_lifted_the_member_can_flag(bob_client, bob, comm
 
 
 def render_button(comment: Comment, user) -> str:
-    return render_to_string(
-        "annotations/flags/_flag_button.html", {"comment": comment, "user": user}
-    )
+    """The comment's text and actions, as the discussion shows them to ``user``."""
+    node = threads.comment_node(comment=comment, user=user)
+    return render_to_string("annotations/_comment.html#main", {"node": node, "user": user})
 
 
 def test_the_flag_button_works_with_and_without_javascript(comment, bob):
@@ -259,6 +262,8 @@ def test_the_flag_button_works_with_and_without_javascript(comment, bob):
 
 
 def test_the_flag_button_is_not_on_ones_own_or_a_removed_comment(comment, alice, bob, moderator):
-    assert render_button(comment, alice).strip() == ""
+    assert 'class="flag-button"' not in render_button(comment, alice)
+    assert 'class="flag-button"' in render_button(comment, bob)
     moderation.comment_hide(comment=comment, moderator=moderator, reason="Spam")
-    assert render_button(comment, bob).strip() == ""
+    assert 'class="flag-button"' not in render_button(comment, bob)
+    assert 'class="flag-button"' not in render_button(comment, moderator)

@@ -177,7 +177,7 @@ def test_moderating_a_comment_drops_the_cached_reading_page(
     client, treaty, comment, moderator, action
 ):
     cache.clear()  # pages cached by earlier tests share this page's key
-    url = treaty.get_absolute_url()
+    url = treaty.get_absolute_url() + "discussion/"
     assert "Rude words" in client.get(url).content.decode()  # now cached for every reader
 
     if action == "hide":

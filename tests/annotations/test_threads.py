@@ -11,7 +11,7 @@ from django.utils import timezone
 from annotations import threads
 from annotations.models import Comment
 
-PAGE = "/treaties/anglo-soviet-treaty-1942/"
+PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
 
 
 def states(nodes) -> dict[str, str]:
@@ -31,7 +31,7 @@ def delete(comment) -> None:
 
 
 def test_the_imported_forum_replies_form_a_tree(treaty):
-    nodes = threads.document_discussion(document=treaty, user=AnonymousUser())
+    nodes = threads.discussion_page(document=treaty, user=AnonymousUser()).nodes
     assert len(nodes) == 2
     assert [len(n.children) for n in nodes] == [1, 0]
     assert nodes[0].children[0].depth == 1
@@ -46,7 +46,7 @@ def test_a_deleted_comment_is_a_placeholder_only_while_it_has_readable_replies(
     alone = say(alice, "Alone.")
     delete(answered)
     delete(alone)
-    seen = states(threads.document_discussion(document=treaty, user=bob))
+    seen = states(threads.discussion_page(document=treaty, user=bob).nodes)
     assert seen["Answered."] == threads.DELETED and seen["Answer."] == threads.SHOWN
     assert "Alone." not in seen
 
@@ -57,7 +57,7 @@ def test_a_chain_of_placeholders_goes_when_nothing_readable_hangs_from_it(treaty
     bottom = say(alice, "Bottom.", parent=middle)
     for comment in (top, middle, bottom):
         delete(comment)
-    assert "Top." not in states(threads.document_discussion(document=treaty, user=alice))
+    assert "Top." not in states(threads.discussion_page(document=treaty, user=alice).nodes)
 
 
 def test_a_hidden_comment_shows_to_its_author_and_moderators_and_to_nobody_else(
@@ -65,17 +65,21 @@ def test_a_hidden_comment_shows_to_its_author_and_moderators_and_to_nobody_else(
 ):
     hidden = say(alice, "Rude.")
     hide(hidden)
-    assert states(threads.document_discussion(document=treaty, user=alice))["Rude."] == "hidden"
-    assert states(threads.document_discussion(document=treaty, user=moderator))["Rude."] == "hidden"
-    assert "Rude." not in states(threads.document_discussion(document=treaty, user=bob))
-    assert "Rude." not in states(threads.document_discussion(document=treaty, user=AnonymousUser()))
+    assert states(threads.discussion_page(document=treaty, user=alice).nodes)["Rude."] == "hidden"
+    assert (
+        states(threads.discussion_page(document=treaty, user=moderator).nodes)["Rude."] == "hidden"
+    )
+    assert "Rude." not in states(threads.discussion_page(document=treaty, user=bob).nodes)
+    assert "Rude." not in states(
+        threads.discussion_page(document=treaty, user=AnonymousUser()).nodes
+    )
 
 
 def test_a_hidden_comment_with_replies_is_a_removed_placeholder_for_others(treaty, say, alice, bob):
     hidden = say(alice, "Rude.")
     say(bob, "Calm down.", parent=hidden)
     hide(hidden)
-    seen = states(threads.document_discussion(document=treaty, user=AnonymousUser()))
+    seen = states(threads.discussion_page(document=treaty, user=AnonymousUser()).nodes)
     assert seen == {**seen, "Rude.": threads.REMOVED, "Calm down.": threads.SHOWN}
 
 
@@ -121,7 +125,7 @@ def test_threads_keep_to_their_highlight(treaty, say, alice, bob, alice_highligh
     nodes = threads.highlight_thread(highlight=alice_highlight, user=alice)
     assert [n.comment.body for n in nodes] == ["On the highlight."]
     assert "On the highlight." not in states(
-        threads.document_discussion(document=treaty, user=alice)
+        threads.discussion_page(document=treaty, user=alice).nodes
     )
 
 
@@ -134,7 +138,7 @@ def test_replies_nest_to_any_depth_in_storage(treaty, alice):
             created_at=timezone.now(),
         )  # fmt: skip
         rows.append(parent)
-    nodes = threads.document_discussion(document=treaty, user=alice)
+    nodes = threads.discussion_page(document=treaty, user=alice).nodes
     mine = next(n for n in nodes if n.comment.pk == rows[0].pk)
     levels = list(mine.walk())
     assert len(levels) == threads.MAX_DEPTH
@@ -145,9 +149,9 @@ def test_replies_nest_to_any_depth_in_storage(treaty, alice):
 def test_what_a_member_may_do_with_each_comment(say, alice, bob, treaty):
     mine = say(alice, "Mine.")
     theirs = say(bob, "Theirs.")
-    nodes = {n.comment.pk: n for n in threads.document_discussion(document=treaty, user=alice)}
+    nodes = {n.comment.pk: n for n in threads.discussion_page(document=treaty, user=alice).nodes}
     assert (nodes[mine.pk].can_edit, nodes[mine.pk].can_like) == (True, False)
     assert (nodes[theirs.pk].can_edit, nodes[theirs.pk].can_like) == (False, True)
     assert nodes[theirs.pk].can_reply
-    anonymous = threads.document_discussion(document=treaty, user=AnonymousUser())
+    anonymous = threads.discussion_page(document=treaty, user=AnonymousUser()).nodes
     assert not any(n.can_reply or n.can_like or n.can_edit for n in anonymous)

@@ -1,4 +1,5 @@
-"""The anonymous reading page is cached, and every change that shows on it drops the copy."""
+"""Reading pages are cached, for everyone and for each member, and every change that shows on
+them drops the copies."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.utils import timezone
 
 from annotations import comments, moderation, services
@@ -117,3 +119,82 @@ def test_an_unrelated_write_keeps_the_cached_page(client, treaty, alice):
     before = client.get(PAGE)
     Comment.objects.filter(pk=-1).update(created_at=timezone.now())
     assert client.get(PAGE, HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+
+
+# A member's own copy --------------------------------------------------------------------
+
+
+def csrf_token_in(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_a_members_page_is_kept_for_them_alone(client, alice_client, bob_client, treaty, alice):
+    private = mark(treaty, alice, visibility="private")
+    assert f'data-highlight="{private.pk}"' in page(alice_client)  # rendered and kept
+
+    # Alice again: from her copy, for the session, the member, the document and her replies.
+    assert queries_for(lambda: alice_client.get(PAGE)) == 4
+    assert f'data-highlight="{private.pk}"' in page(alice_client)
+    assert f'data-highlight="{private.pk}"' not in page(bob_client)
+    assert f'data-highlight="{private.pk}"' not in page(client)
+    response = alice_client.get(PAGE)
+    assert response["Cache-Control"] == "private, no-cache"
+    assert alice_client.get(PAGE, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert bob_client.get(PAGE, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 200
+
+
+def test_a_kept_page_carries_a_csrf_token_that_works_in_another_browser(treaty, alice):
+    laptop, phone = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    laptop.force_login(alice)
+    phone.force_login(alice)
+    page(laptop)  # rendered on the laptop, with the laptop's token, and kept
+    html = page(phone)  # from the copy: the phone must get a token of its own
+    assert queries_for(lambda: phone.get(PAGE)) == 4
+
+    token = csrf_token_in(html)
+    response = phone.post(
+        "/treaties/anglo-soviet-treaty-1942/comments/",
+        {"body": "Posted with the token of a kept page.", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert Comment.objects.filter(body="Posted with the token of a kept page.").exists()
+
+
+def test_a_members_page_follows_their_unread_replies(alice_client, treaty, alice, bob):
+    mine = comments.comment_create(author=alice, document=treaty, body="A thought.")
+    comments.comment_create(author=bob, document=treaty, parent=mine, body="A reply.")
+    assert re.search(r'id="replies-unread">1<', page(alice_client))
+
+    alice_client.get("/replies/")  # reading them marks them read, which no document records
+
+    assert re.search(r'id="replies-unread" hidden>0<', page(alice_client))
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "member"])
+@pytest.mark.parametrize("path", ["", "discussion/", "discussion/?page=1"])
+def test_the_discussion_and_its_pages_are_kept_and_dropped_like_the_page(
+    client, alice_client, treaty, alice, bob, viewer, path
+):
+    reader = client if viewer == "anonymous" else alice_client
+    comment = comments.comment_create(author=bob, document=treaty, body="War makes allies.")
+    first = reader.get(PAGE + path)
+    assert reader.get(PAGE + path, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+    comments.comment_edit(comment=comment, editor=bob, body="War makes strange allies.")
+
+    after = reader.get(PAGE + path, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200
+    if path:
+        assert "War makes strange allies." in after.content.decode()
+
+
+def test_a_highlights_panel_is_kept_until_its_discussion_changes(client, treaty, alice, bob):
+    highlight = mark(treaty, alice)
+    url = f"/highlights/{highlight.pk}/"
+    client.get(url, HTTP_HX_REQUEST="true")
+    assert queries_for(lambda: client.get(url, HTTP_HX_REQUEST="true")) == 1  # the highlight
+
+    comments.comment_create(author=bob, document=treaty, highlight=highlight, body="Indeed.")
+
+    assert "Indeed." in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "Indeed." in client.get(url).content.decode()  # and its page without JavaScript

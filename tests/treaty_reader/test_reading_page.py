@@ -14,6 +14,7 @@ from treaty_reader.importer import BULLET, PART_MARKER, SECTION, split_blocks
 from ..conftest import SOURCE
 
 URL = "/treaties/anglo-soviet-treaty-1942/"
+DISCUSSION = URL + "discussion/"
 
 
 class Page(HTMLParser):
@@ -70,7 +71,10 @@ def test_an_unknown_treaty_is_not_found(client, treaty):
     assert client.get("/treaties/no-such-treaty/").status_code == 404
 
 
-def test_every_paragraph_of_the_source_is_on_the_page_verbatim(page):
+def test_every_paragraph_of_the_source_is_on_the_site_verbatim(page, client):
+    """The treaty on its page, the forum's replies on the page of its discussion."""
+    discussion = Page(client.get(DISCUSSION).content.decode())
+    shown = page.plain + discussion.plain
     text = SOURCE.read_text(encoding="utf-8")
     for block in split_blocks(text):
         paragraph = block.text
@@ -81,7 +85,7 @@ def test_every_paragraph_of_the_source_is_on_the_page_verbatim(page):
         if section := SECTION.match(paragraph):
             paragraph = f"{section.group(1)}. {section.group(2)}"
         paragraph = emoji.emojize(paragraph, language="alias")  # the replies show their emoji
-        assert paragraph in page.plain, f"line {block.line} is missing: {paragraph[:60]}"
+        assert paragraph in shown, f"line {block.line} is missing: {paragraph[:60]}"
 
 
 def test_it_has_the_permalinks_of_the_structure(page):
@@ -125,8 +129,15 @@ def test_the_table_of_contents_lists_parts_and_articles(page):
     assert "Signed in London on 26 May 1942" in page.plain
 
 
+def test_the_page_leads_to_its_discussion_with_and_without_javascript(page, treaty):
+    tag, loader = page.by_id("discussion-body")
+    assert loader["hx-get"] == DISCUSSION and loader["hx-trigger"] == "revealed"
+    assert DISCUSSION in page.links()  # the way there without JavaScript
+    assert "Read the discussion: 3 comments" in page.plain
+
+
 def test_the_discussion_shows_the_forum_replies_nested(client, treaty):
-    html = client.get(URL).content.decode()
+    html = client.get(DISCUSSION).content.decode()
     discussion = html[html.index('id="discussion"') :]
     assert "1 Like" in discussion
     first = discussion.index("strange bedfellows")
