@@ -47,12 +47,15 @@ def span_of(highlight: Highlight) -> Span:
 
 
 def rendered_clauses(
-    request: HtmxHttpRequest, document: Document, span: Span | None
+    request: HtmxHttpRequest, document: Document, span: Span | None, *, written: bool = False
 ) -> list[tuple[Clause, SafeString]]:
     """The clauses from ``span[0]`` to ``span[1]`` rendered with every highlight this viewer
-    can see; none when the span is gone from the text."""
+    can see; none when the span is gone from the text. After a write (``written``), the
+    document is read again: the write moved its cache stamp past the copy in hand."""
     if span is None:
         return []
+    if written:
+        document.refresh_from_db(fields=["version", "generation"])
     layer = queries.reader_layer(document=document, user=request.user)
     chosen = queries.clauses_between(layer.public.clauses, *span)
     html = layer.clauses_html(chosen)
@@ -77,7 +80,9 @@ def render_panel(
         "visibility_form": VisibilityForm(initial={"visibility": highlight.visibility}),
         "note_form": NoteForm(initial={"note": highlight.note}),
         "is_owner": request.user.is_authenticated and highlight.author_id == request.user.pk,
-        "refreshed": rendered_clauses(request, highlight.document, refresh),
+        "refreshed": rendered_clauses(
+            request, highlight.document, refresh, written=refresh is not None
+        ),
         **extra,
     }
     return render(request, template, context, status=status)
@@ -211,5 +216,6 @@ def highlight_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, message)
         return HttpResponseRedirect(document.get_absolute_url())
-    context = {"message": message, "refreshed": rendered_clauses(request, document, span)}
+    refreshed = rendered_clauses(request, document, span, written=True)
+    context = {"message": message, "refreshed": refreshed}
     return render(request, "annotations/highlight.html#deleted", context)

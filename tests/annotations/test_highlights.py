@@ -53,6 +53,24 @@ def test_a_member_highlights_a_selection_in_place(alice_client, treaty):
     assert marks(html, highlight.pk) == ["contracting party undertakes no"]
 
 
+def test_the_clauses_sent_back_show_each_change_though_the_page_was_cached(alice_client, treaty):
+    alice_client.get(PAGE)  # the page, its clauses and their marks are kept
+    made = alice_client.post(CREATE, selection(start=5, end=36), **HTMX).content.decode()
+    highlight = Highlight.objects.get()
+    assert marks(made, highlight.pk) == ["contracting party undertakes no"]
+
+    alice_client.get(PAGE)  # kept again, with the mark
+    hidden = alice_client.post(
+        f"/highlights/{highlight.pk}/visibility/", {"visibility": "private"}, **HTMX
+    ).content.decode()
+    assert marks(hidden, highlight.pk) == ["contracting party undertakes no"]  # hers still
+
+    alice_client.get(PAGE)
+    deleted = alice_client.post(f"/highlights/{highlight.pk}/delete/", **HTMX).content.decode()
+    assert 'id="article-7-para-1" data-clause="article-7-para-1" hx-swap-oob="true"' in deleted
+    assert marks(deleted, highlight.pk) == []
+
+
 def test_the_highlight_is_on_the_page_after_a_reload(alice_client, treaty):
     alice_client.post(CREATE, selection(start=5, end=36), **HTMX)
     highlight = Highlight.objects.get()

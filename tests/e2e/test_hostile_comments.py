@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from annotations.models import Comment, Flag
 from annotations.moderation import comment_hide
+from annotations.threads import DISCUSSION_PAGE_SIZE, comment_location
 
 from .harness import browser_log
 from .test_journeys import TREATY_PATH, moderator, panel, sign_in
@@ -149,16 +150,23 @@ def test_hostile_comments_never_run(
     flag = Flag.objects.create(comment=posted[1], flagger=bob, reason="spam", note=payloads[-1])
     comment_hide(comment=posted[2], moderator=moderator, reason=payloads[-2])
 
-    # Bob reads the discussion (every payload on one page) and the highlight's thread.
+    # Bob reads the discussion, every page of it, and the highlight's thread.
     sign_in(context, live_url, bob)
-    page.goto(live_url + TREATY_PATH)
     top_level = len(discussion) - 1 + Comment.objects.filter(author=None, parent=None).count()
-    expect(page.locator("#discussion-comments > article.comment")).to_have_count(top_level)
+    pages = -(-top_level // DISCUSSION_PAGE_SIZE)
+    seen = 0
+    for number in range(1, pages + 1):
+        page.goto(f"{live_url}{TREATY_PATH}discussion/?page={number}")
+        seen += page.locator("#discussion-comments > article.comment").count()
+        assert_nothing_ran(page, f"page {number} of the discussion, as a member")
+    assert seen == top_level
     # Shown as text, not dropped.
     quoted = next(c for c in posted if c.body == "> <script>alert(1)</script>")
+    page.goto(live_url + comment_location(quoted))
     expect(page.locator(f"#comment-{quoted.pk}-body blockquote")).to_have_text(
         "<script>alert(1)</script>"
     )
+    page.goto(live_url + TREATY_PATH)
     page.locator(f"mark[data-highlight='{alice_highlight.pk}']").click()
     expect(panel(page).locator("article.comment")).to_have_count(len(on_highlight))
     assert_nothing_ran(page, "the reading page, as a member")
@@ -169,7 +177,7 @@ def test_hostile_comments_never_run(
     # Alice's own pages: her hidden comment with the moderator's reason, her replies, an
     # edit form holding a payload, her member page.
     sign_in(context, live_url, alice)
-    page.goto(live_url + TREATY_PATH)
+    page.goto(live_url + comment_location(posted[2]))
     expect(page.locator(f"#comment-{posted[2].pk} .hidden-notice")).to_be_visible()
     assert_nothing_ran(page, "the reading page, as the author")
     page.goto(f"{live_url}/replies/")
@@ -188,6 +196,8 @@ def test_hostile_comments_never_run(
     sign_in(context, live_url, None)
     page.goto(live_url + TREATY_PATH)
     assert_nothing_ran(page, "the reading page, anonymous")
+    page.goto(live_url + comment_location(quoted))
+    assert_nothing_ran(page, "the discussion, anonymous")
     sign_in(context, live_url, moderator)
     page.goto(f"{live_url}/admin/annotations/comment/review-queue/")
     expect(page.locator(f"#queue-{flag.comment_id}")).to_be_visible()

@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 
 from annotations.models import Comment, Flag, Highlight, Like, Suspension
 from annotations.moderation import comment_hide
+from annotations.threads import DISCUSSION_PAGE_SIZE
 from tests.conftest import PASSWORD
 
 from .harness import accept_dialogs, allow_console_error, browser_log
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from treaty_reader.models import Document
 
 TREATY_PATH = "/treaties/anglo-soviet-treaty-1942/"
+DISCUSSION_PATH = TREATY_PATH + "discussion/"
 
 
 # Helpers ----------------------------------------------------------------------------------
@@ -387,7 +389,7 @@ def test_a_flagged_comment_is_hidden_and_its_author_suspended(
 
     # Bob flags it.
     sign_in(context, live_url, bob)
-    page.goto(f"{live_url}{TREATY_PATH}#comment-{rude.pk}")
+    page.goto(f"{live_url}{DISCUSSION_PATH}#comment-{rude.pk}")
     comment = page.locator(f"#comment-{rude.pk}")
     comment.get_by_role("link", name="Flag").click()
     form = comment.locator("form.flag-form")
@@ -418,8 +420,8 @@ def test_a_flagged_comment_is_hidden_and_its_author_suspended(
 
     # A visitor no longer sees it.
     sign_in(context, live_url, None)
-    page.goto(live_url + TREATY_PATH)
-    expect(page.locator("#discussion")).to_be_visible()
+    page.goto(live_url + DISCUSSION_PATH)
+    expect(page.locator("#discussion-comments")).to_contain_text("strange bedfellows")
     expect(page.locator("#discussion")).not_to_contain_text("idiot")
     expect(page.locator(f"#comment-{rude.pk}")).to_have_count(0)
 
@@ -439,7 +441,7 @@ def test_a_flagged_comment_is_hidden_and_its_author_suspended(
 
     # Alice sees her hidden comment, may not comment, and is told why and until when.
     sign_in(context, live_url, alice)
-    page.goto(live_url + TREATY_PATH)
+    page.goto(live_url + DISCUSSION_PATH)
     own = page.locator(f"#comment-{rude.pk}")
     expect(own.locator(".hidden-notice")).to_contain_text("Personal attack on other members.")
     form = page.locator("#discussion-add-comment")
@@ -485,6 +487,9 @@ def test_without_javascript_a_member_annotates_a_clause_and_joins_the_discussion
     mark = page.locator("#article-7-para-1 mark[data-highlight]")
     expect(mark).to_have_text(clause_text(page, "article-7-para-1"))
 
+    # The discussion of the whole treaty is a link away.
+    page.get_by_role("link", name=re.compile("^Read the discussion")).click()
+    expect(page).to_have_url(f"{live_url}{DISCUSSION_PATH}")
     form = page.locator("#discussion-add-comment")
     form.get_by_label("Add to the discussion").fill("Read Article VII with Article VIII.")
     form.get_by_role("button", name="Post comment").click()
@@ -580,6 +585,30 @@ def test_with_the_keyboard_alone_a_member_highlights_and_comments(
     page.keyboard.press("Enter")
     expect(panel(page).locator(".highlight-card")).to_contain_text("Each party, not just one.")
     expect(panel(page).get_by_role("heading", name="Highlight")).to_be_focused()
+
+
+def test_the_discussion_loads_when_reached_and_shows_more_on_request(
+    page: Page, context: BrowserContext, live_url: str, treaty, alice, say
+) -> None:
+    threads = [say(alice, f"Thread number {n}.") for n in range(30)]
+    sign_in(context, live_url, alice)
+    page.goto(live_url + TREATY_PATH)
+    top = page.locator("#discussion-comments > article.comment")
+    expect(page.locator("#discussion-body")).to_contain_text("Read the discussion")
+    expect(top).to_have_count(0)  # not loaded until the reader gets there
+
+    page.locator("#discussion").scroll_into_view_if_needed()
+    expect(top).to_have_count(DISCUSSION_PAGE_SIZE)
+    more = page.get_by_role("link", name="Show more comments")
+    more.focus()
+    page.keyboard.press("Enter")
+    everyone = len(threads) + Comment.objects.filter(author=None, parent=None).count()
+    expect(top).to_have_count(everyone)
+    expect(more).to_have_count(0)
+    expect(page.locator(f"#comment-{threads[-1].pk}")).to_contain_text("Thread number 29.")
+    page.locator("#discussion-add-comment").get_by_label("Add to the discussion").fill("Last.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page.locator("#discussion-comments > article.comment").last).to_contain_text("Last.")
 
 
 # 8. The imported forum replies --------------------------------------------------------------
@@ -696,14 +725,14 @@ def test_removed_comments_leave_a_placeholder_above_their_replies(
     comment_hide(comment=removed, moderator=moderator, reason="Off-topic.")
 
     sign_in(context, live_url, alice)
-    page.goto(f"{live_url}{TREATY_PATH}#comment-{withdrawn.pk}")
+    page.goto(f"{live_url}{DISCUSSION_PATH}#comment-{withdrawn.pk}")
     accept_dialogs(page)
     page.locator(f"#comment-{withdrawn.pk}-main").get_by_role("button", name="Delete").click()
     expect(page.locator(f"#comment-{withdrawn.pk}-main")).to_have_text(DELETED)
     expect(page.locator(f"#comment-{withdrawn.pk}")).to_contain_text("Too late, I read it.")
 
     sign_in(context, live_url, None)
-    page.goto(live_url + TREATY_PATH)
+    page.goto(live_url + DISCUSSION_PATH)
     expect(page.locator(f"#comment-{withdrawn.pk}-main")).to_have_text(DELETED)
     expect(page.locator(f"#comment-{removed.pk}-main")).to_have_text(REMOVED)
     expect(page.locator("#discussion")).to_contain_text("A reply that stays.")
@@ -729,7 +758,7 @@ def test_the_quote_button_goes_away_once_used(
 ) -> None:
     comment = say(alice, "Twenty years is a long time in politics.")
     sign_in(context, live_url, bob)
-    page.goto(live_url + TREATY_PATH)
+    page.goto(live_url + DISCUSSION_PATH)
     body = f"#comment-{comment.pk}-body p"
     drag_select(page, (body, 0), (body, len("Twenty years")))
     quote = page.locator(f"#comment-{comment.pk}").get_by_role("button", name="Quote")
