@@ -7,6 +7,7 @@ it there), WEB_CONCURRENCY (worker processes, default 2 x cores + 1), GUNICORN_T
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 
@@ -37,3 +38,10 @@ access_log_format = '%(h)s %({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%
 # Restart workers now and then, so a slow leak cannot grow for ever.
 max_requests = 2000
 max_requests_jitter = 200
+
+
+def post_worker_init(worker: object) -> None:
+    """Once the app is loaded, hide what it loaded from the garbage collector: those objects
+    live as long as the worker, and walking them in each full collection paused a request
+    for tens of milliseconds (50 ms seen while posting comments)."""
+    gc.freeze()
