@@ -1,55 +1,90 @@
-"""Queries built by the ORM once per process, then run as plain SQL with a new id.
+"""Queries built by the ORM once per process, then run as plain SQL with a new value.
 
 Building a query takes Django several times longer than SQLite or PostgreSQL takes to answer
-the small ones every request makes (is this member suspended? how many unread replies?). A
-``PreparedQuery`` builds its queryset once, for a placeholder id, keeps the SQL and where the
-id goes in its parameters, and afterwards only swaps the id in. The queryset stays the one
-place that says what the query means.
+the small ones every request makes (which document is this? is this member suspended? how
+many unread replies?). A ``PreparedQuery`` builds its queryset once, for a placeholder value,
+and keeps the SQL, where the value goes in its parameters, and how to turn rows into model
+instances; afterwards it only swaps the value in. The queryset stays the one place that says
+what the query means.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
 
 M = TypeVar("M", bound=models.Model)
 
-# No row has this id; it marks where the real one goes.
-_PLACEHOLDER = -(2**31) + 7
+# No row has these; they mark where the real value goes.
+PLACEHOLDER_ID = -(2**31) + 7
+PLACEHOLDER_TEXT = "\x00placeholder\x00"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[object, ...]
+    positions: tuple[int, ...]
+    names: tuple[str, ...] = ()  # attribute names, in the order the SQL selects them
+    converters: tuple[tuple[int, tuple[Any, ...], Any], ...] = ()
 
 
 class PreparedQuery(Generic[M]):
-    def __init__(self, build: Callable[[int], models.QuerySet[M]]) -> None:
+    def __init__(
+        self, build: Callable[[Any], models.QuerySet[M]], placeholder: object = PLACEHOLDER_ID
+    ) -> None:
         self.build = build
-        self._compiled: dict[tuple[str, bool], tuple[str, tuple[object, ...], tuple[int, ...]]]
-        self._compiled = {}
+        self.placeholder = placeholder
+        self._compiled: dict[tuple[str, bool], _Compiled] = {}
 
-    def _prepare(self, pk: int, *, counting: bool) -> tuple[str, list[object]]:
+    def _prepare(self, value: object, *, counting: bool) -> tuple[_Compiled, list[object]]:
         key = (connection.vendor, counting)
         if key not in self._compiled:
-            sql, params = self.build(_PLACEHOLDER).query.sql_with_params()
-            positions = tuple(i for i, value in enumerate(params) if value == _PLACEHOLDER)
-            if not positions:
-                raise ValueError("The query does not use the id it was built with.")
-            if counting:
-                sql = "SELECT COUNT(*) FROM (" + sql + ") counted"  # noqa: S608 - the ORM's SQL
-            self._compiled[key] = (sql, tuple(params), positions)
-        sql, params, positions = self._compiled[key]
-        values = list(params)
-        for position in positions:
-            values[position] = pk
-        return sql, values
+            self._compiled[key] = self._compile(counting)
+        compiled = self._compiled[key]
+        params = list(compiled.params)
+        for position in compiled.positions:
+            params[position] = value
+        return compiled, params
 
-    def rows(self, model: type[M], pk: int) -> list[M]:
-        """The queryset's rows for this id, as ``model`` instances (no related objects)."""
-        sql, params = self._prepare(pk, counting=False)
-        return list(model.objects.raw(sql, params))
+    def _compile(self, counting: bool) -> _Compiled:
+        compiler = self.build(self.placeholder).query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        positions = tuple(i for i, value in enumerate(params) if value == self.placeholder)
+        if not positions:
+            raise ValueError("The query does not use the value it was built with.")
+        if counting:
+            sql = "SELECT COUNT(*) FROM (" + sql + ") counted"  # noqa: S608 - the ORM's SQL
+            return _Compiled(sql, tuple(params), positions)
+        columns = [column for column, _, _ in compiler.select]
+        converters = tuple(
+            (position, tuple(functions), expression)
+            for position, (functions, expression) in compiler.get_converters(columns).items()
+        )
+        names = tuple(column.target.attname for column in columns)
+        return _Compiled(sql, tuple(params), positions, names, converters)
 
-    def count(self, pk: int) -> int:
-        """How many rows the queryset has for this id (its slice, if it has one)."""
-        sql, params = self._prepare(pk, counting=True)
+    def rows(self, model: type[M], value: object) -> list[M]:
+        """The queryset's rows for this value, as ``model`` instances (no related objects)."""
+        compiled, params = self._prepare(value, counting=False)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(compiled.sql, params)
+            fetched = cursor.fetchall()
+        found = []
+        for row in fetched:
+            values = list(row)
+            for position, functions, expression in compiled.converters:
+                for convert in functions:
+                    values[position] = convert(values[position], expression, connection)
+            found.append(model.from_db(connection.alias, compiled.names, values))
+        return found
+
+    def count(self, value: object) -> int:
+        """How many rows the queryset has for this value (its slice, if it has one)."""
+        compiled, params = self._prepare(value, counting=True)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, params)
             return int(cursor.fetchone()[0])
