@@ -4,8 +4,9 @@ Each function costs a fixed number of queries, however many rows it returns.
 
 What every reader sees (the clauses and the public highlights drawn on them) is worked out
 once per change to the document and kept in the cache as a ``PublicLayer``; a signed-in
-member's page then adds only their own highlights, re-rendering just the clauses those touch.
-A private highlight never enters the cache.
+member's page then adds only their own highlights, re-rendering just the parts of clauses
+those cover. Nothing kept here holds a private highlight: those reach the cache only in a
+member's own copies of pages (``treaty_reader.page_cache``).
 """
 
 from __future__ import annotations
@@ -89,6 +90,10 @@ class PublicLayer:
     discussion_count: int  # readable comments on the document as a whole
     discussion_pages: int  # pages of them (see ``threads.discussion_page``), at least one
 
+    def for_everyone(self) -> ReaderLayer:
+        """The layer as a reader with no highlights of their own sees it."""
+        return ReaderLayer(self, self.spans, frozenset(), self.comment_counts)
+
 
 @dataclass
 class ReaderLayer:
@@ -144,7 +149,7 @@ class ReaderLayer:
                 )
         if missing:
             cache.set_many(missing, LAYER_CACHE_SECONDS)
-        return {c.key: found.get(key) or missing[key] for key, c in keys.items()}
+        return {c.key: found[key] if key in found else missing[key] for key, c in keys.items()}
 
 
 def public_layer(document: Document) -> PublicLayer:
@@ -175,7 +180,7 @@ def reader_layer(*, document: Document, user: AbstractBaseUser | AnonymousUser) 
     """The public layer, with a member's own highlights: one query beyond the cache."""
     public = public_layer(document)
     if not user.is_authenticated:
-        return ReaderLayer(public, public.spans, frozenset(), public.comment_counts)
+        return public.for_everyone()
     own = list(
         Highlight.objects.anchored()
         .filter(document=document, author=user)
@@ -183,7 +188,7 @@ def reader_layer(*, document: Document, user: AbstractBaseUser | AnonymousUser) 
         .annotate(comment_count=_READABLE_COMMENTS)
     )
     if not own:
-        return ReaderLayer(public, public.spans, frozenset(), public.comment_counts)
+        return public.for_everyone()
     private = [h for h in own if not h.is_public]
     counts = dict(public.comment_counts)
     counts.update({h.pk: h.comment_count for h in private if h.comment_count})

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import load
@@ -83,6 +83,8 @@ SIZES = (
 PEER_SIZE = SIZES[1]
 PEER_LABEL = "peer, same thread"
 THREAD_ROW = "thread of 1,000 comments (HTMX)"
+# The same thread with the page cache off, rendered for every request, beside the peer.
+UNCACHED_THREAD_ROW = "thread of 1,000, no cache (HTMX)"
 POST_ROW = "post a comment (HTMX)"
 
 
@@ -301,6 +303,18 @@ def bench_size(
         row = bench.measure(label, app, scenario, CEILING_PATH)
         if scenario.path == CEILING_PATH and not row.note:
             row.note = f"page {prepared['page_bytes']:,} B"
+    if export is not None and prepared["thread"]:
+        uncached = App(
+            BIN / "gunicorn",
+            "treaty_reader.wsgi",
+            {**env, "DJANGO_PAGE_CACHE": "0"},
+            ROOT,
+            log,
+            WORKERS,
+            GUNICORN_CONF,
+        )
+        thread = next(s for s in scenarios(prepared) if s.name == THREAD_ROW)
+        bench.measure(label, uncached, replace(thread, name=UNCACHED_THREAD_ROW), CEILING_PATH)
 
 
 def ensure_peer() -> str:
@@ -411,7 +425,14 @@ def report(bench: Bench) -> str:
     order = [size.label for size in SIZES]
     order.insert(order.index(PEER_SIZE.label) + 1, PEER_LABEL)
     layout = Layout(
-        order, SIZES[-1].label, PEER_SIZE.label, PEER_LABEL, THREAD_ROW, POST_ROW, CONNECTIONS
+        order,
+        SIZES[-1].label,
+        PEER_SIZE.label,
+        PEER_LABEL,
+        THREAD_ROW,
+        UNCACHED_THREAD_ROW,
+        POST_ROW,
+        CONNECTIONS,
     )
     minutes = (time.monotonic() - bench.started) / 60
     return table(bench.rows, layout, header, [*bench.notes, f"Whole run: {minutes:.1f} min."])

@@ -275,6 +275,10 @@ else:
             "LOCATION": "treaty_reader_ratelimit",
         },
     }
+# DJANGO_PAGE_CACHE=0 keeps nothing in the default cache, so every page is rendered afresh:
+# for measuring that (make bench does) or ruling the cache out while debugging.
+if not env_bool("DJANGO_PAGE_CACHE", True):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
 RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_IP_META_KEY = "treaty_reader.ratelimits.client_ip"
 RATELIMIT_ENABLE = env_bool("DJANGO_RATE_LIMITS_ENABLED", True)

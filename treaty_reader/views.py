@@ -51,9 +51,6 @@ def treaty_text(document: Document, layer: annotation_queries.ReaderLayer) -> Sa
     cached: tuple[list[str], list[str]] | None = cache.get(key)
     if cached is None:
         clauses = layer.public.clauses
-        everyone = annotation_queries.ReaderLayer(
-            layer.public, layer.public.spans, frozenset(), layer.public.comment_counts
-        )
         # Each clause's text goes in as \0key\0, so the rendered block splits into pieces:
         # the HTML between clauses at even places, each clause's text at odd ones.
         slots = {c.key: f"\0{c.key}\0" for c in clauses}
@@ -61,7 +58,7 @@ def treaty_text(document: Document, layer: annotation_queries.ReaderLayer) -> Sa
         rendered = render_to_string("treaty_reader/document_detail.html#text", context)
         pieces = re.split("\0([^\0]*)\0", rendered)
         keys = pieces[1::2]
-        html = everyone.clauses_html(clauses)
+        html = layer.public.for_everyone().clauses_html(clauses)
         pieces[1::2] = [html[k] for k in keys]
         cached = (pieces, keys)
         cache.set(key, cached, PAGE_CACHE_SECONDS)

@@ -133,4 +133,24 @@
   // The form that posted may be gone (a reply form closes), so listen for the out-of-band swap.
   document.addEventListener("htmx:oobAfterSwap", () => window.requestAnimationFrame(showNewComments));
   document.addEventListener("htmx:afterSettle", showNewComments);
+
+  // --- More of the discussion -------------------------------------------------------------
+
+  // "Show more comments" is replaced by the next page's comments: keep the keyboard there,
+  // on the first of them, rather than losing focus with the link.
+  let beforeMore = null;
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.target.id === "discussion-more") {
+      beforeMore = event.detail.target.previousElementSibling;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.target.id !== "discussion-more" || !beforeMore) return;
+    const first = beforeMore.nextElementSibling;
+    beforeMore = null;
+    if (first && first.matches("article.comment")) {
+      first.setAttribute("tabindex", "-1");
+      first.focus();
+    }
+  });
 })();

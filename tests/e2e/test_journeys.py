@@ -604,6 +604,7 @@ def test_the_discussion_loads_when_reached_and_shows_more_on_request(
     page.keyboard.press("Enter")
     everyone = len(threads) + Comment.objects.filter(author=None, parent=None).count()
     expect(top).to_have_count(everyone)
+    expect(top.nth(DISCUSSION_PAGE_SIZE)).to_be_focused()  # the keyboard goes on from there
     expect(more).to_have_count(0)
     expect(page.locator(f"#comment-{threads[-1].pk}")).to_contain_text("Thread number 29.")
     page.locator("#discussion-add-comment").get_by_label("Add to the discussion").fill("Last.")

@@ -67,3 +67,20 @@ def test_sqlite_runs_in_wal_mode_and_waits_for_the_write_lock(tmp_path):
         " c.execute('PRAGMA busy_timeout').fetchone()[0], connection.transaction_mode)",
     )
     assert result.stdout.split() == ["wal", "20000", "IMMEDIATE"], result.stderr
+
+
+def test_sqlite_writers_queue_on_the_file_lock(tmp_path):
+    result = start(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+        "from django.db import connections; print(type(connections['default']).__module__)",
+    )
+    assert result.stdout.strip() == "treaty_reader.db_sqlite.base", result.stderr
+
+
+@pytest.mark.parametrize(("value", "backend"), [("", "LocMemCache"), ("0", "DummyCache")])
+def test_the_page_cache_can_be_turned_off(value, backend):
+    env = {"DJANGO_PAGE_CACHE": value} if value else {}
+    result = start(
+        env, "from django.core.cache import caches; print(type(caches['default']).__name__)"
+    )
+    assert result.stdout.strip() == backend, result.stderr
