@@ -82,6 +82,23 @@ class Node:
     # Comments above this one whose replies end with it (set by ``flatten``).
     closes: int = 0
 
+    @functools.cached_property
+    def pk(self) -> str:
+        """The comment's id as text: a template shows it a dozen times per comment, and an
+        int goes through number formatting each time."""
+        return str(self.comment.pk)
+
+    @functools.cached_property
+    def key(self) -> str:
+        """The comment's element id, and the stem of its parts' ids (``-main``, ``-body``…)."""
+        return f"comment-{self.comment.pk}"
+
+    @property
+    def css_class(self) -> str:
+        return "comment" + (
+            " placeholder" if self.is_placeholder else " is-hidden" if self.is_hidden else ""
+        )
+
     @property
     def subtree(self) -> list[Node]:
         return flatten([self])
