@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from annotations.models import Comment, Highlight
+from annotations.threads import DISCUSSION_PAGE_SIZE
 
 from .axe import assert_accessible
 from .test_journeys import TREATY_PATH, panel, select_phrase, sign_in
@@ -158,3 +159,19 @@ def test_the_member_and_replies_pages_are_accessible(
     page.goto(f"{live_url}/replies/")
     expect(page.locator(".reply-item")).to_have_count(1)
     assert_accessible(page)
+
+
+def test_the_discussions_pages_are_accessible(
+    page: Page, context: BrowserContext, live_url: str, conversation, alice, say
+) -> None:
+    for n in range(DISCUSSION_PAGE_SIZE + 5):  # two pages
+        say(alice, f"Thought number {n}.")
+    sign_in(context, live_url, alice)
+    page.goto(f"{live_url}{TREATY_PATH}discussion/?page=2")
+    expect(page.locator(".pagination")).to_contain_text("Page 2 of 2")
+    assert_accessible(page)
+    page.goto(live_url + TREATY_PATH + "#discussion")  # loaded into the reading page
+    more = page.get_by_role("link", name="Show more comments")
+    more.click()
+    expect(more).to_have_count(0)
+    assert_accessible(page, context="#discussion")
