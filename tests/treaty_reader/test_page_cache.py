@@ -198,3 +198,16 @@ def test_a_highlights_panel_is_kept_until_its_discussion_changes(client, treaty,
 
     assert "Indeed." in client.get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "Indeed." in client.get(url).content.decode()  # and its page without JavaScript
+
+
+def test_a_moderator_who_is_no_longer_one_is_not_sent_their_old_copy(
+    moderator_client, treaty, moderator, alice, bob
+):
+    rude = comments.comment_create(author=bob, document=treaty, body="Rude words.")
+    moderation.comment_hide(comment=rude, moderator=alice, reason="Abuse.")
+    discussion = PAGE + "discussion/"
+    assert "Rude words." in moderator_client.get(discussion).content.decode()  # kept for her
+
+    moderator.groups.clear()
+
+    assert "Rude words." not in moderator_client.get(discussion).content.decode()
