@@ -57,11 +57,14 @@ def cached_page(
         pieces: list[bytes] | None = cache.get(key)
         if pieces is None:
             request.csrf_slot = _CSRF_SLOT  # type: ignore[attr-defined]
-            rendered = render_page()
-            del request.csrf_slot  # type: ignore[attr-defined]
-            if rendered.status_code != 200:
-                return rendered
+            try:
+                rendered = render_page()
+            finally:
+                del request.csrf_slot  # type: ignore[attr-defined]
             pieces = _split(rendered.content, _nonce(request))
+            if rendered.status_code != 200:  # not kept, but sent with its slots filled
+                rendered.content = _join(pieces, request)
+                return rendered
             seconds = PAGE_CACHE_SECONDS if viewer == "everyone" else MEMBER_PAGE_CACHE_SECONDS
             cache.set(key, pieces, seconds)
         response = HttpResponse(_join(pieces, request))

@@ -7,12 +7,15 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.template import engines
 from django.test import Client
 from django.utils import timezone
 
 from annotations import comments, moderation, services
 from annotations.models import Comment
 from treaty_reader.models import Clause
+from treaty_reader.page_cache import cached_page
 from treaty_reader.services import clause_update_text
 
 from ..conftest import queries_for
@@ -211,3 +214,23 @@ def test_a_moderator_who_is_no_longer_one_is_not_sent_their_old_copy(
     moderator.groups.clear()
 
     assert "Rude words." not in moderator_client.get(discussion).content.decode()
+
+
+def test_a_page_that_is_not_kept_is_sent_with_a_real_csrf_token(rf, treaty, alice):
+    request = rf.get(PAGE)
+    request.user = alice
+    field = '<input name="csrfmiddlewaretoken" value="{{ csrf_token }}">'
+    form = engines["django"].from_string(field)
+    rendered = []
+
+    def refused() -> HttpResponse:
+        rendered.append(True)
+        return HttpResponse(form.render({}, request), status=422)
+
+    response = cached_page(request, treaty, "refusal", refused)
+
+    assert response.status_code == 422
+    token = csrf_token_in(response.content.decode())
+    assert len(token) == 64 and "slot" not in token
+    cached_page(request, treaty, "refusal", refused)
+    assert len(rendered) == 2  # not kept
