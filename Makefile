@@ -41,4 +41,4 @@ bench: install
 	$(BIN)/python benchmarks/bench.py
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache *.egg-info db.sqlite3 test-db.sqlite3*
+	rm -rf $(VENV) staticfiles .pytest_cache *.egg-info db.sqlite3* test-db.sqlite3*
