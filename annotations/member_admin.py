@@ -29,19 +29,8 @@ from .admin_tools import (
 from .models import Member, Suspension
 
 
-class SuspensionInline(admin.TabularInline):
-    model = Suspension
-    fk_name = "user"
-    fields = ["starts_at", "ends_at", "reason", "suspended_by", "state", "lifted_at", "lifter"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Suspension]:
-        return super().get_queryset(request).select_related("created_by", "lifted_by")
+class SuspensionColumns:
+    """The columns a suspension shows wherever the admin lists it."""
 
     @admin.display(description="state")
     def state(self, suspension: Suspension) -> str:
@@ -54,6 +43,21 @@ class SuspensionInline(admin.TabularInline):
     @admin.display(description="lifted by")
     def lifter(self, suspension: Suspension) -> str:
         return member_link(suspension.lifted_by)
+
+
+class SuspensionInline(SuspensionColumns, admin.TabularInline):
+    model = Suspension
+    fk_name = "user"
+    fields = ["starts_at", "ends_at", "reason", "suspended_by", "state", "lifted_at", "lifter"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Suspension]:
+        return super().get_queryset(request).select_related("created_by", "lifted_by")
 
 
 @admin.register(Member)
@@ -126,7 +130,7 @@ class MemberAdmin(ReviewOnlyAdmin):
 
 
 @admin.register(Suspension)
-class SuspensionAdmin(admin.ModelAdmin):
+class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
     list_display = ["user", "state", "starts_at", "ends_at", "reason", "created_by", "lifted_at"]
     list_filter = [SuspensionStateFilter, "starts_at"]
     list_select_related = ["user", "created_by", "lifted_by"]
@@ -178,18 +182,6 @@ class SuspensionAdmin(admin.ModelAdmin):
         return super().log_change(
             request, obj, f"Changed: {obj.user} suspended {obj.until_text}. Reason: {obj.reason}"
         )
-
-    @admin.display(description="state")
-    def state(self, suspension: Suspension) -> str:
-        return suspension_state(suspension)
-
-    @admin.display(description="suspended by")
-    def suspended_by(self, suspension: Suspension) -> str:
-        return member_link(suspension.created_by)
-
-    @admin.display(description="lifted by")
-    def lifter(self, suspension: Suspension) -> str:
-        return member_link(suspension.lifted_by)
 
     @admin.display(description="member")
     def member(self, suspension: Suspension) -> str:

@@ -113,6 +113,12 @@ class Highlight(models.Model):
         return self.status == self.Status.ORPHANED
 
 
+def readable(through: str = "") -> Q:
+    """Comments every reader can read, neither deleted nor hidden; ``through`` is the path
+    to them from another model (``"comments__"``, ``"comment__"``)."""
+    return Q(**{f"{through}deleted_at__isnull": True, f"{through}hidden_at__isnull": True})
+
+
 class Comment(models.Model):
     """A comment on a highlight, or on the document as a whole when ``highlight`` is empty.
 

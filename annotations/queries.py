@@ -25,7 +25,7 @@ from treaty_reader.models import Clause, Document
 from treaty_reader.reading import Piece, clause_html_over, clause_pieces, reference_targets
 
 from . import anchoring, threads
-from .models import Comment, Highlight
+from .models import Comment, Highlight, readable
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -46,10 +46,7 @@ _ANCHOR_FIELDS = (
 )
 
 
-# Comments every reader can read: not deleted, not hidden.
-_READABLE_COMMENTS = Count(
-    "comments", filter=Q(comments__deleted_at__isnull=True, comments__hidden_at__isnull=True)
-)
+_READABLE_COMMENTS = Count("comments", filter=readable("comments__"))
 
 
 @dataclass
@@ -160,7 +157,7 @@ def public_layer(document: Document) -> PublicLayer:
         clauses = list(Clause.objects.filter(document=document).in_reading_order())
         public = highlight_layer(document=document, user=AnonymousUser(), clauses=clauses)
         discussion = Comment.objects.filter(document=document, highlight__isnull=True).aggregate(
-            readable=Count("id", filter=Q(deleted_at__isnull=True, hidden_at__isnull=True)),
+            readable=Count("id", filter=readable()),
             roots=Count("id", filter=Q(parent__isnull=True)),
         )
         layer = PublicLayer(

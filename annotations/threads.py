@@ -35,7 +35,7 @@ from django.utils.timezone import localtime
 from treaty_reader.models import Document
 from treaty_reader.prepared import PreparedQuery
 
-from .models import Comment, Highlight, Like, Notification
+from .models import Comment, Highlight, Like, Notification, readable
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -108,37 +108,37 @@ class Node:
         """The end tags of the enclosing comments that end here, for a flat loop."""
         return mark_safe("</div></article>" * self.closes)  # noqa: S308 - fixed markup
 
-    # Its links and times, worked out here rather than in the template: a thread shows
-    # a thousand comments, and these are most of the cost of each.
-    @property
+    # Its links and times, worked out here rather than in the template (a thread shows a
+    # thousand comments, and these were most of the cost of each), each link once per node.
+    @functools.cached_property
     def permalink(self) -> str:
         return pk_url("annotations:comment", self.comment.pk)
 
     def _url(self, name: str) -> str:
         return pk_url(f"annotations:comment_{name}", self.comment.pk)
 
-    @property
+    @functools.cached_property
     def reply_url(self) -> str:
         return self._url("reply")
 
-    @property
+    @functools.cached_property
     def edit_url(self) -> str:
         return self._url("edit")
 
-    @property
+    @functools.cached_property
     def delete_url(self) -> str:
         return self._url("delete")
 
-    @property
+    @functools.cached_property
     def like_url(self) -> str:
         """Where the like button posts: to take the like back if the viewer gave it."""
         return self._url("unlike" if self.liked else "like")
 
-    @property
+    @functools.cached_property
     def history_url(self) -> str:
         return self._url("history")
 
-    @property
+    @functools.cached_property
     def flag_url(self) -> str:
         return self._url("flag")
 
@@ -561,9 +561,7 @@ def highlight_comment_counts(highlight_ids: Iterable[int]) -> dict[int, int]:
     """Readable comments per highlight, the same for every viewer: deleted and hidden ones
     never count. One query for any number of highlights."""
     rows = (
-        Comment.objects.filter(
-            highlight_id__in=list(highlight_ids), deleted_at__isnull=True, hidden_at__isnull=True
-        )
+        Comment.objects.filter(readable(), highlight_id__in=list(highlight_ids))
         .values("highlight_id")
         .annotate(n=Count("id"))
         .values_list("highlight_id", "n")
@@ -577,15 +575,13 @@ def highlight_comment_count(highlight: Highlight) -> int:
 
 # Counted after every comment, reply, edit and deletion: built once per process.
 _READABLE_ON_HIGHLIGHT = PreparedQuery(
-    lambda pk: Comment.objects.filter(
-        highlight_id=pk, deleted_at__isnull=True, hidden_at__isnull=True
-    ).values("id")
+    lambda pk: Comment.objects.filter(readable(), highlight_id=pk).values("id")
 )
 
 
 def replies_to(user: AbstractBaseUser) -> QuerySet[Notification]:
     """Replies to a member's comments and highlights, newest first, that they may read."""
-    visible = Q(comment__deleted_at__isnull=True, comment__hidden_at__isnull=True) & (
+    visible = readable("comment__") & (
         Q(comment__highlight__isnull=True)
         | Q(comment__highlight__visibility=Highlight.Visibility.PUBLIC)
         | Q(comment__highlight__author=user)
