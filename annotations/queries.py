@@ -50,32 +50,6 @@ _READABLE_COMMENTS = Count("comments", filter=readable("comments__"))
 
 
 @dataclass
-class HighlightLayer:
-    spans: Spans
-    own_ids: frozenset[int]
-    highlights: list[Highlight]
-    comment_counts: dict[int, int]
-
-
-def highlight_layer(
-    *, document: Document, user: AbstractBaseUser | AnonymousUser, clauses: Iterable[Clause]
-) -> HighlightLayer:
-    """The highlights this viewer may see, mapped onto clause-local spans."""
-    highlights = list(
-        Highlight.objects.visible_to(user)
-        .anchored()
-        .filter(document=document)
-        .only(*_ANCHOR_FIELDS)
-        .annotate(comment_count=_READABLE_COMMENTS)
-    )
-    doc = anchoring.DocumentText([(c.key, c.text) for c in clauses])
-    spans = anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in highlights])
-    own = frozenset(h.pk for h in highlights if user.is_authenticated and h.author_id == user.pk)
-    counts = {h.pk: h.comment_count for h in highlights if h.comment_count}
-    return HighlightLayer(spans=spans, own_ids=own, highlights=highlights, comment_counts=counts)
-
-
-@dataclass
 class PublicLayer:
     """A document's clauses as every reader sees them, for one ``Document.cache_stamp``."""
 
@@ -155,7 +129,14 @@ def public_layer(document: Document) -> PublicLayer:
     layer: PublicLayer | None = cache.get(key)
     if layer is None:
         clauses = list(Clause.objects.filter(document=document).in_reading_order())
-        public = highlight_layer(document=document, user=AnonymousUser(), clauses=clauses)
+        highlights = list(
+            Highlight.objects.visible_to(AnonymousUser())
+            .anchored()
+            .filter(document=document)
+            .only(*_ANCHOR_FIELDS)
+            .annotate(comment_count=_READABLE_COMMENTS)
+        )
+        doc = anchoring.DocumentText([(c.key, c.text) for c in clauses])
         discussion = Comment.objects.filter(document=document, highlight__isnull=True).aggregate(
             readable=Count("id", filter=readable()),
             roots=Count("id", filter=Q(parent__isnull=True)),
@@ -164,8 +145,8 @@ def public_layer(document: Document) -> PublicLayer:
             stamp=document.cache_stamp,
             clauses=clauses,
             targets=reference_targets(clauses),
-            spans=public.spans,
-            comment_counts=public.comment_counts,
+            spans=anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in highlights]),
+            comment_counts={h.pk: h.comment_count for h in highlights if h.comment_count},
             discussion_count=discussion["readable"],
             discussion_pages=max(1, math.ceil(discussion["roots"] / threads.DISCUSSION_PAGE_SIZE)),
         )
