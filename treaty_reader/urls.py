@@ -5,6 +5,8 @@ from annotations import accounts
 
 from . import health, views
 
+handler404 = "treaty_reader.views.not_found"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", health.healthz, name="healthz"),

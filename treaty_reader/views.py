@@ -13,11 +13,18 @@ from django.views.decorators.http import require_safe
 
 from annotations import queries as annotation_queries
 from annotations import threads
-from annotations.access import HtmxHttpRequest
+from annotations.access import HtmxHttpRequest, problem
 
 from .models import Document
 from .page_cache import PAGE_CACHE_SECONDS, cached_page
 from .reading import outline
+
+
+def not_found(request: HtmxHttpRequest, exception: Exception) -> HttpResponse:
+    """Django's 404, with the reason the view gave (a fragment for HTMX, a page otherwise)."""
+    reason = exception.args[0] if exception.args else None
+    message = reason if isinstance(reason, str) and reason else "There is nothing at this address."
+    return problem(request, message, status=404, title="Not found")
 
 
 @require_safe

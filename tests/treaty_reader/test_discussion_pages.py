@@ -63,7 +63,13 @@ def test_a_page_holds_twenty_threads_with_their_replies_oldest_first(client, thr
 @pytest.mark.parametrize("page", ["0", "3", "two", "1.5", "-1", "99999999999"])
 def test_a_page_that_does_not_exist_is_not_found(client, threads_of, page):
     threads_of(30)
-    assert client.get(f"{DISCUSSION}?page={page}").status_code == 404
+    response = client.get(f"{DISCUSSION}?page={page}")
+    assert response.status_code == 404
+    assert "The discussion has no such page." in response.content.decode()
+    fragment = client.get(f"{DISCUSSION}?page={page}", **HTMX)
+    assert fragment.status_code == 404
+    html = fragment.content.decode()
+    assert "<html" not in html and "The discussion has no such page." in html
 
 
 def test_a_comment_is_found_on_its_page(client, alice_client, threads_of):
