@@ -95,6 +95,10 @@ def test_the_document_discussion_costs_the_same_queries_at_any_size(
     assert html.count('<article class="comment') > threads.DISCUSSION_PAGE_SIZE
     with django_assert_num_queries(7):
         alice_client.get(f"{DISCUSSION}?page={pages}")
+    with django_assert_num_queries(7):  # the next page, appended by HTMX
+        alice_client.get(
+            f"{DISCUSSION}?page=2", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="discussion-more"
+        )
     with django_assert_num_queries(1):  # the document: the rest is the cached page
         Client().get(DISCUSSION)
 
