@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
+from django.views.defaults import page_not_found
 
 from annotations import queries as annotation_queries
 from annotations import threads
@@ -24,7 +25,10 @@ def not_found(request: HtmxHttpRequest, exception: Exception) -> HttpResponse:
     """Django's 404, with the reason the view gave (a fragment for HTMX, a page otherwise)."""
     reason = exception.args[0] if exception.args else None
     message = reason if isinstance(reason, str) and reason else "There is nothing at this address."
-    return problem(request, message, status=404, title="Not found")
+    try:
+        return problem(request, message, status=404, title="Not found")
+    except ValueError:  # no static files manifest (collectstatic not run): still a plain 404
+        return page_not_found(request, exception)
 
 
 @require_safe
