@@ -12,21 +12,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from annotations.highlights.anchoring import Anchor
 from treaty_reader.models import Document
 
-from .anchoring import Anchor
-
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    pass
 
 
 class HighlightQuerySet(models.QuerySet["Highlight"]):
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> HighlightQuerySet:
-        """Public highlights, and the viewer's own private ones; never anyone else's."""
-        if user.is_authenticated:
-            return self.filter(Q(visibility=Highlight.Visibility.PUBLIC) | Q(author=user))
-        return self.filter(visibility=Highlight.Visibility.PUBLIC)
-
     def anchored(self) -> HighlightQuerySet:
         return self.filter(status=Highlight.Status.ANCHORED, withdrawn_at__isnull=True)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import comment_urls, moderation_urls, views
+from annotations.discussion import urls as comment_urls
+from annotations.highlights import views
+from annotations.moderation import urls as moderation_urls
 
 app_name = "annotations"
 

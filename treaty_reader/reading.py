@@ -14,10 +14,9 @@ from html import escape as _escape
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from annotations.anchoring import segment
-
-from .importer import from_roman, parse_number, to_roman
 from .models import Article, Clause, Division
+from .numerals import from_roman, parse_number, to_roman
+from .segments import segment
 
 # "Article III, Section 2", "Article VIII", "Part One": a general rule, resolved against the
 # document's own structure so only references to something that exists become links.

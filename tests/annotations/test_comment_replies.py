@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import Client
 from django.utils import timezone
 
-from annotations import threads
+from annotations.discussion import threads
 from annotations.models import Notification
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty

@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from annotations import anchoring
 from annotations.demo import MAX_DEPTH, demo_members
+from annotations.highlights import anchoring
+from annotations.highlights.services import document_text, highlight_create
 from annotations.models import Comment, Highlight, Like, Notification
-from annotations.services import document_text, highlight_create
 
 SMALL = ["--members=8", "--highlights=40", "--comments=150", "--seed=7"]
 

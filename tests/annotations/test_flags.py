@@ -8,9 +8,10 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
-from annotations import moderation, threads
+from annotations.discussion import threads
+from annotations.highlights.services import highlight_create
 from annotations.models import Comment, Flag, Highlight, Suspension
-from annotations.services import highlight_create
+from annotations.moderation import services as moderation
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -250,7 +251,9 @@ def test_once_the_suspension_is_lifted_the_member_can_flag(bob_client, bob, comm
 def render_button(comment: Comment, user) -> str:
     """The comment's text and actions, as the discussion shows them to ``user``."""
     node = threads.comment_node(comment=comment, user=user)
-    return render_to_string("annotations/_comment.html#main", {"node": node, "user": user})
+    return render_to_string(
+        "annotations/discussion/_comment.html#main", {"node": node, "user": user}
+    )
 
 
 def test_the_flag_button_works_with_and_without_javascript(comment, bob):

@@ -15,9 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations import moderation
-from annotations.access import active_suspension
 from annotations.models import Comment, Flag, Member, Suspension
+from annotations.moderation import services as moderation
+from annotations.permissions import active_suspension
 
 from ..conftest import PASSWORD
 

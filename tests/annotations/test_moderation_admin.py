@@ -11,9 +11,9 @@ from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from annotations import moderation
+from annotations.highlights.services import highlight_create
 from annotations.models import Comment, Flag, Highlight, Member, Suspension
-from annotations.services import highlight_create
+from annotations.moderation import services as moderation
 from treaty_reader.models import Clause
 
 COMMENTS = "/admin/annotations/comment/"

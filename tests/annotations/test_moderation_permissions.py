@@ -213,8 +213,8 @@ def test_superusers_keep_the_full_user_admin(admin_client, alice):
 
 
 def test_moderation_pages_link_people_to_members_not_users(moderator_client, moderator, comment):
-    from annotations import moderation
     from annotations.models import Flag
+    from annotations.moderation import services as moderation
 
     flag = moderation.flag_create(comment=comment, flagger=moderator, reason="spam", note="")
     moderation.comment_hide(comment=comment, moderator=moderator, reason="r")

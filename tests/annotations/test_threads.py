@@ -8,7 +8,7 @@ from django.http import Http404
 from django.test import Client
 from django.utils import timezone
 
-from annotations import threads
+from annotations.discussion import threads
 from annotations.models import Comment
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty

@@ -20,8 +20,7 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from annotations import moderation
-from annotations.comments import comment_create, comment_like
+from annotations.discussion.services import comment_create, comment_like
 from annotations.models import (
     Comment,
     CommentRevision,
@@ -31,6 +30,7 @@ from annotations.models import (
     Notification,
     Suspension,
 )
+from annotations.moderation import services as moderation
 from treaty_reader.models import Document
 
 SLUG = "anglo-soviet-treaty-1942"

@@ -12,8 +12,10 @@ from django.template import engines
 from django.test import Client
 from django.utils import timezone
 
-from annotations import comments, moderation, services
+from annotations.discussion import services as comments
+from annotations.highlights import services
 from annotations.models import Comment
+from annotations.moderation import services as moderation
 from treaty_reader.models import Clause
 from treaty_reader.page_cache import cached_page
 from treaty_reader.services import clause_update_text
