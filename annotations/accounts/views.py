@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
-from annotations.discussion import threads
+from annotations.discussion import locations
 from annotations.discussion.markdown import excerpt
 from annotations.models import Comment, Highlight
 from annotations.permissions import highlights_visible_to
@@ -157,7 +157,7 @@ def member_page(request: HtmxHttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
     highlights = _page(request, member_highlights(member=member, viewer=request.user), "highlights")
     comments = _page(request, member_comments(member=member, viewer=request.user), "comments")
-    locations = threads.comment_locations(list(comments))
+    places = locations.comment_locations(list(comments))
     context = {
         "member": member,
         "is_self": request.user.pk == member.pk,
@@ -165,8 +165,7 @@ def member_page(request: HtmxHttpRequest, username: str) -> HttpResponse:
         "highlight_entries": [HighlightEntry(h, h.get_absolute_url()) for h in highlights],
         "comments": comments,
         "comment_entries": [
-            CommentEntry(c, excerpt(c.body, COMMENT_EXCERPT_LENGTH), locations[c.pk])
-            for c in comments
+            CommentEntry(c, excerpt(c.body, COMMENT_EXCERPT_LENGTH), places[c.pk]) for c in comments
         ],
     }
     return render(request, "annotations/accounts/member.html", context)

@@ -131,6 +131,8 @@ def quote_as_markdown(text: str, author: str) -> str:
 
 
 class _TextExtractor(HTMLParser):
+    """The text of rendered HTML as a reader selects it: inline tags join, blocks separate."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
@@ -147,16 +149,28 @@ class _TextExtractor(HTMLParser):
         self.parts.append(data)
 
 
+def plain_text(html: str) -> str:
+    """The words of rendered comment HTML as a reader sees and selects them, one space
+    between each."""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    return _WHITESPACE.sub(" ", "".join(extractor.parts)).strip()
+
+
+def quoted_from(html: str, quote: str) -> bool:
+    """Whether ``quote`` is text of the rendered comment as readers see it, whitespace
+    aside: a link with ``?quote=`` must not put words in someone's mouth."""
+    return " ".join(quote.split()) in plain_text(html)
+
+
 def excerpt(source: str, length: int = 120) -> str:
     """Return at most ``length`` characters of the comment's text, without markup.
 
     The result is plain text, not HTML: let the template escape it. Long text is cut at
     a word boundary where one is near and ends with "…".
     """
-    extractor = _TextExtractor()
-    extractor.feed(render_markdown(source))
-    extractor.close()
-    text = _WHITESPACE.sub(" ", "".join(extractor.parts)).strip()
+    text = plain_text(render_markdown(source))
     if len(text) <= length:
         return text
     cut = text[: length - 1]

@@ -56,6 +56,13 @@ def _check_writable(comment: Comment) -> None:
         raise ValidationError("That comment was removed by a moderator.", code="hidden")
 
 
+def in_thread(comment: Comment, document: Document, highlight: Highlight | None) -> bool:
+    """Whether the comment is in this thread: the highlight's, or the document's discussion."""
+    return comment.document_id == document.pk and comment.highlight_id == (
+        highlight.pk if highlight else None
+    )
+
+
 @transaction.atomic
 def comment_create(
     *,
@@ -83,9 +90,7 @@ def comment_create(
                 code="withdrawn",
             )
     if parent is not None:
-        if parent.document_id != document.pk or parent.highlight_id != (
-            highlight.pk if highlight else None
-        ):
+        if not in_thread(parent, document, highlight):
             raise ValidationError(
                 "You can only reply to a comment in this discussion.", code="other_thread"
             )

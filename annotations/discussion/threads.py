@@ -17,23 +17,21 @@ Every read here costs a fixed number of queries, however long the thread.
 from __future__ import annotations
 
 import functools
-import operator
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
-from django.urls import get_script_prefix, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
-from annotations.models import Comment, Highlight, Like, Notification, readable
-from annotations.permissions import highlights_visible_to, is_moderator, may_see_highlight
+from annotations.discussion.locations import DISCUSSION_PAGE_SIZE, MAX_DEPTH, pk_url
+from annotations.models import Comment, Highlight, Like, readable
+from annotations.permissions import is_moderator, may_see_highlight
 from treaty_reader.models import Document
 from treaty_reader.prepared import PreparedQuery
 
@@ -42,8 +40,6 @@ if TYPE_CHECKING:
 
     Viewer = AbstractBaseUser | AnonymousUser
 
-# Levels of nesting shown on one page (0 to MAX_DEPTH - 1); beyond, "continue this thread".
-MAX_DEPTH = 5
 # Likers named beside a comment; the rest are counted ("and 12 others").
 LIKERS_SHOWN = 20
 IMPORTED_AUTHOR = "Forum reply"
@@ -230,19 +226,6 @@ def flatten(roots: Sequence[Node]) -> list[Node]:
     return order
 
 
-@functools.cache
-def _url_around_pk(name: str, prefix: str) -> tuple[str, str]:
-    marker = 2_147_483_647
-    before, _, after = reverse(name, kwargs={"pk": marker}).partition(str(marker))
-    return before, after
-
-
-def pk_url(name: str, pk: int) -> str:
-    """``reverse(name, kwargs={"pk": pk})``, reversed once per process and name."""
-    before, after = _url_around_pk(name, get_script_prefix())
-    return f"{before}{pk}{after}"
-
-
 def short_date(moment: datetime) -> str:
     """As the ``date:"j M Y, H:i"`` filter writes it (29 Nov 2026, 17:14), in the current
     time zone, at a fraction of its cost."""
@@ -389,8 +372,6 @@ class DiscussionPage:
     page: Page[int]
 
 
-# Top-level comments per page of a document's discussion (each with all its replies).
-DISCUSSION_PAGE_SIZE = 20
 # Enough of each comment to work out the thread's shape and what this viewer may read.
 _SKELETON = ("id", "parent_id", "author_id", "created_at", "deleted_at", "hidden_at")
 
@@ -484,81 +465,6 @@ def comment_for_viewer(*, pk: int, user: Viewer) -> Comment:
     return comment
 
 
-def discussion_url(slug: str, page: int = 1) -> str:
-    url = reverse("document_discussion", kwargs={"slug": slug})
-    return url if page == 1 else f"{url}?page={page}"
-
-
-def thread_url(comment: Comment) -> str:
-    """The page that shows a comment's thread: its highlight's, or the document's discussion."""
-    if comment.highlight_id is None:
-        return discussion_url(comment.document.slug)
-    return reverse("annotations:highlight", kwargs={"pk": comment.highlight_id})
-
-
-def _location(
-    comment: Comment, parents: dict[int, int | None], roots: dict[int, tuple[str, int]]
-) -> str:
-    """Where a comment is shown: its thread's page (for the document's discussion, the page
-    with its top-level comment), or the page of the ancestor from which "continue this
-    thread" leads to it."""
-    chain = [comment.pk]
-    while (parent := parents.get(chain[-1])) is not None:
-        chain.append(parent)
-    depth = len(chain) - 1
-    anchor = f"#comment-{comment.pk}"
-    if depth < MAX_DEPTH:
-        if chain[-1] in roots:
-            slug, index = roots[chain[-1]]
-            return discussion_url(slug, index // DISCUSSION_PAGE_SIZE + 1) + anchor
-        return thread_url(comment) + anchor
-    step = MAX_DEPTH - 1
-    ancestor = chain[depth - ((depth - 1) // step) * step]
-    return reverse("annotations:comment", kwargs={"pk": ancestor}) + anchor
-
-
-def comment_locations(comments: Sequence[Comment]) -> dict[int, str]:
-    """The place of each comment in its thread (see ``_location``), in one query."""
-    if not comments:
-        return {}
-    threads = {(c.document_id, c.highlight_id) for c in comments}
-    condition = functools.reduce(
-        operator.or_,
-        (
-            Q(document_id=d, highlight__isnull=True) if h is None else Q(highlight_id=h)
-            for d, h in threads
-        ),
-    )
-    rows = Comment.objects.filter(condition).order_by("created_at", "id")
-    parents: dict[int, int | None] = {}
-    # Each top-level comment of a document's discussion: the document, and its place there.
-    roots: dict[int, tuple[str, int]] = {}
-    counted: dict[str, int] = defaultdict(int)
-    fields = ("id", "parent_id", "highlight_id", "document__slug")
-    for pk, parent_id, highlight_id, slug in rows.values_list(*fields):
-        parents[pk] = parent_id
-        if parent_id is None and highlight_id is None:
-            roots[pk] = (slug, counted[slug])
-            counted[slug] += 1
-    return {c.pk: _location(c, parents, roots) for c in comments}
-
-
-def comment_location(comment: Comment) -> str:
-    return comment_locations([comment])[comment.pk]
-
-
-def highlight_comment_counts(highlight_ids: Iterable[int]) -> dict[int, int]:
-    """Readable comments per highlight, the same for every viewer: deleted and hidden ones
-    never count. One query for any number of highlights."""
-    rows = (
-        Comment.objects.filter(readable(), highlight_id__in=list(highlight_ids))
-        .values("highlight_id")
-        .annotate(n=Count("id"))
-        .values_list("highlight_id", "n")
-    )
-    return dict(rows)
-
-
 def highlight_comment_count(highlight: Highlight) -> int:
     return _READABLE_ON_HIGHLIGHT.count(highlight.pk)
 
@@ -567,33 +473,3 @@ def highlight_comment_count(highlight: Highlight) -> int:
 _READABLE_ON_HIGHLIGHT = PreparedQuery(
     lambda pk: Comment.objects.filter(readable(), highlight_id=pk).values("id")
 )
-
-
-def replies_to(user: AbstractBaseUser) -> QuerySet[Notification]:
-    """Replies to a member's comments and highlights, newest first, that they may read."""
-    visible = readable("comment__") & (
-        Q(comment__highlight__isnull=True) | highlights_visible_to(user, "comment__highlight__")
-    )
-    return Notification.objects.filter(visible, recipient=user)
-
-
-# The header's badge counts unread replies up to this, then says "99+".
-UNREAD_COUNTED = 99
-
-
-def unread_reply_count(user: Viewer) -> int:
-    """Unread replies to this member, counted up to ``UNREAD_COUNTED + 1``: the query stops
-    there, so a member with thousands unread costs no more than one with a hundred."""
-    if not user.is_authenticated:
-        return 0
-    return _UNREAD.count(user.pk)
-
-
-def _unread(pk: int) -> QuerySet[Notification]:
-    member = get_user_model()(pk=pk)
-    unread = replies_to(member).filter(read_at__isnull=True).order_by()
-    return unread.values("id")[: UNREAD_COUNTED + 1]
-
-
-# Every signed-in page shows the count, so its SQL is built once per process.
-_UNREAD = PreparedQuery(_unread)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,9 +23,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import reswap, retarget
 
-from annotations.discussion import services, threads
+from annotations.discussion import locations, services, threads
 from annotations.discussion.forms import CommentEditForm, CommentForm
-from annotations.discussion.markdown import excerpt, quote_as_markdown
+from annotations.discussion.markdown import excerpt, quote_as_markdown, quoted_from
+from annotations.discussion.replies import replies_to
 from annotations.highlights import layer
 from annotations.models import Comment, Highlight, Notification
 from annotations.permissions import may_see_highlight, member_write, write_refusal
@@ -95,7 +95,8 @@ def create(
             form.add_error(None, exc)
     if not form.is_valid():
         # A parent from another thread is not shown as "replying to" it.
-        shown_parent = parent if parent and _same_thread(parent, document, highlight) else None
+        same_thread = parent is not None and services.in_thread(parent, document, highlight)
+        shown_parent = parent if same_thread else None
         context = compose_context(
             document=document,
             highlight=highlight,
@@ -109,7 +110,7 @@ def create(
         return render(request, "annotations/discussion/compose.html", context, status=422)
 
     if not request.htmx:
-        return HttpResponseRedirect(threads.comment_location(comment))
+        return HttpResponseRedirect(locations.comment_location(comment))
     context = compose_context(
         document=document, highlight=highlight, parent=parent, form=None, inline=True
     )
@@ -127,15 +128,9 @@ def create(
     return render(request, "annotations/discussion/posted.html", context, status=201)
 
 
-def _same_thread(comment: Comment, document: Document, highlight: Highlight | None) -> bool:
-    return comment.document_id == document.pk and comment.highlight_id == (
-        highlight.pk if highlight else None
-    )
-
-
 def _back_url(document: Document, highlight: Highlight | None, parent: Comment | None) -> str:
     if parent is not None:
-        return threads.comment_location(parent)
+        return locations.comment_location(parent)
     if highlight is not None:
         return highlight.get_absolute_url() + "#add-comment"
     return document.get_absolute_url() + "#discussion"
@@ -166,42 +161,6 @@ _HIGHLIGHT = PreparedQuery(lambda pk: Highlight.objects.filter(pk=pk))
 _DOCUMENT = PreparedQuery(lambda pk: Document.objects.filter(pk=pk))
 
 
-class _Text(HTMLParser):
-    """The text of a comment as a reader selects it: inline tags join, blocks separate."""
-
-    INLINE = frozenset({"a", "code", "em", "s", "strong"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: object) -> None:
-        if tag not in self.INLINE:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag not in self.INLINE:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def _words(text: str) -> str:
-    return " ".join(text.split())
-
-
-def quoted_from(comment: Comment, quote: str) -> bool:
-    """Whether ``quote`` is text of the comment as readers see it, whitespace aside.
-
-    A link with ``?quote=`` must not put words in someone's mouth.
-    """
-    parser = _Text()
-    parser.feed(comment.body_html)
-    parser.close()
-    return _words(quote) in _words("".join(parser.parts))
-
-
 @require_safe
 def comment_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The reply form, prefilled with a quote from the comment when ``?quote=`` is given."""
@@ -214,7 +173,7 @@ def comment_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
     quote = request.GET.get("quote", "")[: services.BODY_MAX_LENGTH]
     initial = {"parent": comment.pk}
-    if quote.strip() and quoted_from(comment, quote):
+    if quote.strip() and quoted_from(comment.body_html, quote):
         initial["body"] = quote_as_markdown(quote, threads.author_name(comment))
     context = compose_context(
         document=comment.document,
@@ -225,7 +184,7 @@ def comment_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
     if request.htmx:
         return render(request, "annotations/discussion/compose.html#form", context)
-    context["back_url"] = threads.comment_location(comment)
+    context["back_url"] = locations.comment_location(comment)
     return render(request, "annotations/discussion/compose.html", context)
 
 
@@ -247,7 +206,7 @@ def comment_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     }
     if request.htmx:
         return render(request, "annotations/discussion/detail.html#subtree", context)
-    context["location"] = threads.comment_location(comment)
+    context["location"] = locations.comment_location(comment)
     return render(request, "annotations/discussion/detail.html", context)
 
 
@@ -260,7 +219,7 @@ def comment_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "comment": comment,
         "author_name": threads.author_name(comment),
         "revisions": list(comment.revisions.order_by("-created_at", "-id")),
-        "location": threads.comment_location(comment),
+        "location": locations.comment_location(comment),
     }
     return render(request, "annotations/discussion/history.html", context)
 
@@ -301,7 +260,7 @@ def comment_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         else:
             if not request.htmx:
                 messages.success(request, "Your comment is saved.")
-                return HttpResponseRedirect(threads.comment_location(comment))
+                return HttpResponseRedirect(locations.comment_location(comment))
             comment.author = request.user
             node = threads.comment_node(comment=comment, user=request.user)
             return render(request, "annotations/discussion/_comment.html#main", {"node": node})
@@ -309,7 +268,7 @@ def comment_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "comment": comment,
         "form": form,
         "inline": bool(request.htmx),
-        "location": threads.comment_location(comment),
+        "location": locations.comment_location(comment),
     }
     status = 422 if form.is_bound else 200
     if request.htmx:
@@ -331,9 +290,9 @@ def comment_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if not request.htmx:
         messages.success(request, "Your comment is deleted.")
         if outcome.placeholder is not None:
-            return HttpResponseRedirect(threads.comment_location(comment))
+            return HttpResponseRedirect(locations.comment_location(comment))
         anchor = "" if comment.highlight_id else "#discussion"
-        return HttpResponseRedirect(threads.thread_url(comment) + anchor)
+        return HttpResponseRedirect(locations.thread_url(comment) + anchor)
     context = {
         "node": outcome.placeholder,
         "highlight": comment.highlight,
@@ -355,7 +314,7 @@ def _like_response(
     if not request.htmx:
         if error:
             return problem(request, error, status=status)
-        return HttpResponseRedirect(threads.comment_location(comment))
+        return HttpResponseRedirect(locations.comment_location(comment))
     node = threads.comment_node(comment=comment, user=request.user)
     context = {"node": node, "error": error}
     response = render(request, "annotations/discussion/liked.html", context, status=status)
@@ -405,12 +364,12 @@ class ReplyEntry:
 @login_required
 def replies(request: HtmxHttpRequest) -> HttpResponse:
     """Replies to your comments and highlights, newest first; opening the page reads them."""
-    notifications = threads.replies_to(request.user).select_related(
+    notifications = replies_to(request.user).select_related(
         "comment__author", "comment__parent", "comment__document", "comment__highlight"
     )
     page = Paginator(notifications, REPLIES_PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page)
-    locations = threads.comment_locations([n.comment for n in items])
+    places = locations.comment_locations([n.comment for n in items])
     entries = [
         ReplyEntry(
             notification=n,
@@ -422,7 +381,7 @@ def replies(request: HtmxHttpRequest) -> HttpResponse:
                 else "commented on your highlight"
             ),
             text=excerpt(n.comment.body, REPLY_EXCERPT_LENGTH),
-            url=locations[n.comment.pk],
+            url=places[n.comment.pk],
             unread=n.read_at is None,
         )
         for n in items

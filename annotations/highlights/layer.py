@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils.safestring import SafeString, mark_safe
 
-from annotations.discussion import threads
+from annotations.discussion import locations
 from annotations.highlights import anchoring
 from annotations.models import Comment, Highlight, readable
 from annotations.permissions import highlights_visible_to
@@ -148,7 +148,9 @@ def public_layer(document: Document) -> PublicLayer:
             spans=anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in highlights]),
             comment_counts={h.pk: h.comment_count for h in highlights if h.comment_count},
             discussion_count=discussion["readable"],
-            discussion_pages=max(1, math.ceil(discussion["roots"] / threads.DISCUSSION_PAGE_SIZE)),
+            discussion_pages=max(
+                1, math.ceil(discussion["roots"] / locations.DISCUSSION_PAGE_SIZE)
+            ),
         )
         cache.set(key, layer, LAYER_CACHE_SECONDS)
     return layer

@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from annotations.discussion import threads
+from annotations.discussion import locations
 from annotations.models import Comment
 from annotations.moderation import services as moderation
 from annotations.moderation.forms import FlagForm
@@ -46,7 +46,7 @@ def render_form(
     request: HtmxHttpRequest, comment: Comment, form: FlagForm, *, status: int = 200
 ) -> HttpResponse:
     template = "annotations/moderation/flag.html" + ("#form" if request.htmx else "")
-    context = {"comment": comment, "form": form, "back": threads.comment_location(comment)}
+    context = {"comment": comment, "form": form, "back": locations.comment_location(comment)}
     return render(request, template, context, status=status)
 
 
@@ -89,4 +89,4 @@ def flag_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "annotations/moderation/flag.html#received", {"comment": comment})
     messages.success(request, moderation.THANKS)
-    return redirect(threads.comment_location(comment))
+    return redirect(locations.comment_location(comment))

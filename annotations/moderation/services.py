@@ -67,7 +67,7 @@ class Outcome:
 
 def comment_site_url(comment: Comment) -> str:
     """Where a comment's thread is read on the site: its highlight's page, or the document's
-    discussion. (``threads.comment_location`` finds a deep reply's own page, at a query.)"""
+    discussion. (``locations.comment_location`` finds a deep reply's own page, at a query.)"""
     fragment = f"#comment-{comment.pk}"
     if comment.highlight_id is not None:
         return reverse("annotations:highlight", kwargs={"pk": comment.highlight_id}) + fragment

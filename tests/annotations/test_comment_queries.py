@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
-from annotations.discussion import threads
+from annotations.discussion import locations, threads
 from annotations.models import Comment, Like
 from treaty_reader.models import Document
 
@@ -90,9 +90,9 @@ def test_the_document_discussion_costs_the_same_queries_at_any_size(
     html = response.content.decode()
     # A page of top-level comments with their replies, and the way to the others.
     roots = Comment.objects.filter(document=treaty, highlight=None, parent=None).count()
-    pages = -(-roots // threads.DISCUSSION_PAGE_SIZE)
+    pages = -(-roots // locations.DISCUSSION_PAGE_SIZE)
     assert pages > 10 and f"Page 1 of {pages}" in html
-    assert html.count('<article class="comment') > threads.DISCUSSION_PAGE_SIZE
+    assert html.count('<article class="comment') > locations.DISCUSSION_PAGE_SIZE
     with django_assert_num_queries(7):
         alice_client.get(f"{DISCUSSION}?page={pages}")
     with django_assert_num_queries(7):  # the next page, appended by HTMX

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
-from annotations.discussion.threads import DISCUSSION_PAGE_SIZE
+from annotations.discussion.locations import DISCUSSION_PAGE_SIZE
 from annotations.models import Comment, Highlight
 
 from .axe import assert_accessible

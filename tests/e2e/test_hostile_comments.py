@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from playwright.sync_api import expect
 
-from annotations.discussion.threads import DISCUSSION_PAGE_SIZE, comment_location
+from annotations.discussion.locations import DISCUSSION_PAGE_SIZE, comment_location
 from annotations.models import Comment, Flag
 from annotations.moderation.services import comment_hide
 

@@ -19,7 +19,7 @@ from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from playwright.sync_api import expect
 
-from annotations.discussion.threads import DISCUSSION_PAGE_SIZE
+from annotations.discussion.locations import DISCUSSION_PAGE_SIZE
 from annotations.models import Comment, Flag, Highlight, Like, Suspension
 from annotations.moderation.services import comment_hide
 from tests.conftest import PASSWORD

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from annotations.discussion import services as comments
-from annotations.discussion.threads import DISCUSSION_PAGE_SIZE
+from annotations.discussion.locations import DISCUSSION_PAGE_SIZE
 from annotations.models import Comment
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/"
