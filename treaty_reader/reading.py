@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import Article, Clause, Division
-from .numerals import from_roman, parse_number, to_roman
+from .numerals import from_roman, parse_number
 from .segments import segment
 
 # "Article III, Section 2", "Article VIII", "Part One": a general rule, resolved against the
@@ -200,7 +200,3 @@ def _mark_label(count: int, comments: int) -> str:
     if comments:
         label += f", {comments} comment{'s' if comments != 1 else ''}"
     return label
-
-
-def article_label(article: Article) -> str:
-    return f"Article {to_roman(article.number)}"

@@ -37,10 +37,10 @@ DEMO_EMAIL_DOMAIN = "demo.invalid"
 # Members join in the two months before this date; highlights and comments follow it.
 BASE_DATE = dt.datetime(2025, 5, 26, 9, 0, tzinfo=dt.UTC)
 ACTIVITY_DAYS = 120
-MAX_DEPTH = 8
+REPLY_DEPTH_LIMIT = 8
 BATCH_SIZE = 1000
 # How often a new comment sits at depth 0, 1, 2, …: most are top-level or direct replies,
-# long back-and-forths are rare, and nothing is nested deeper than MAX_DEPTH.
+# long back-and-forths are rare, and nothing is nested deeper than REPLY_DEPTH_LIMIT.
 DEPTH_WEIGHTS = (40, 24, 14, 9, 5, 3, 2, 1.5, 1)
 # How many likes a comment gets: most none, a few many.
 LIKE_COUNTS = (0, 1, 2, 3, 5, 8, 13, 21)
@@ -139,7 +139,7 @@ def demo_data_create(
     _render_bodies(planned, report)
     # Planned before the comments are written, since it sets their like_count.
     likes = _plan_likes(Random(f"{seed}:likes"), users, [c for c, _ in planned])
-    for depth in range(MAX_DEPTH + 1):
+    for depth in range(REPLY_DEPTH_LIMIT + 1):
         _write(Comment, [c for c, d in planned if d == depth], f"comments at depth {depth}", report)
 
     with _given_timestamps(Like):
@@ -355,12 +355,12 @@ def _plan_comments(
 def _plan_thread(
     rng: Random, document: Document, cast: _Cast, highlight: Highlight | None, size: int
 ) -> list[tuple[Comment, int]]:
-    by_depth: list[list[Comment]] = [[] for _ in range(MAX_DEPTH + 1)]
+    by_depth: list[list[Comment]] = [[] for _ in range(REPLY_DEPTH_LIMIT + 1)]
     when = highlight.created_at if highlight else BASE_DATE
     thread = []
     for _ in range(size):
         when += dt.timedelta(seconds=30 + int(rng.expovariate(1 / 7200)))
-        depth = rng.choices(range(MAX_DEPTH + 1), DEPTH_WEIGHTS)[0]
+        depth = rng.choices(range(REPLY_DEPTH_LIMIT + 1), DEPTH_WEIGHTS)[0]
         while depth and not by_depth[depth - 1]:
             depth -= 1
         # Replies go to one of the latest comments at the level above: conversations move on.

@@ -23,7 +23,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import reswap, retarget
 
-from annotations.discussion import locations, services, threads
+from annotations.discussion import locations, nodes, services, threads
 from annotations.discussion.forms import CommentEditForm, CommentForm
 from annotations.discussion.markdown import excerpt, quote_as_markdown, quoted_from
 from annotations.discussion.replies import replies_to
@@ -40,7 +40,7 @@ REPLIES_PAGE_SIZE = 30
 REPLY_EXCERPT_LENGTH = 200
 
 
-def readable_node(request: HtmxHttpRequest, comment: Comment) -> threads.Node:
+def readable_node(request: HtmxHttpRequest, comment: Comment) -> nodes.Node:
     """The comment as this viewer sees it; 404 when only a placeholder is left of it."""
     node = threads.comment_node(comment=comment, user=request.user)
     if node.is_placeholder:
@@ -63,7 +63,7 @@ def compose_context(
         "document": document,
         "highlight": highlight,
         "parent": parent,
-        "parent_name": threads.author_name(parent) if parent else "",
+        "parent_name": parent.author_name if parent else "",
         "form": form,
         "inline": inline,
     }
@@ -167,14 +167,14 @@ def comment_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if refusal := write_refusal(request):
         return refusal
     comment = threads.comment_for_viewer(pk=pk, user=request.user)
-    if threads.comment_node(comment=comment, user=request.user).state != threads.SHOWN:
+    if threads.comment_node(comment=comment, user=request.user).state != nodes.SHOWN:
         return problem(
             request, "That comment has been deleted or removed: it can’t take replies.", status=404
         )
     quote = request.GET.get("quote", "")[: services.BODY_MAX_LENGTH]
     initial = {"parent": comment.pk}
     if quote.strip() and quoted_from(comment.body_html, quote):
-        initial["body"] = quote_as_markdown(quote, threads.author_name(comment))
+        initial["body"] = quote_as_markdown(quote, comment.author_name)
     context = compose_context(
         document=comment.document,
         highlight=comment.highlight,
@@ -217,7 +217,7 @@ def comment_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     readable_node(request, comment)
     context = {
         "comment": comment,
-        "author_name": threads.author_name(comment),
+        "author_name": comment.author_name,
         "revisions": list(comment.revisions.order_by("-created_at", "-id")),
         "location": locations.comment_location(comment),
     }
@@ -374,7 +374,7 @@ def replies(request: HtmxHttpRequest) -> HttpResponse:
         ReplyEntry(
             notification=n,
             comment=n.comment,
-            name=threads.author_name(n.comment),
+            name=n.comment.author_name,
             what=(
                 "replied to your comment"
                 if n.comment.parent and n.comment.parent.author_id == request.user.pk

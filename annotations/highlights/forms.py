@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from annotations.highlights.anchoring import MAX_QUOTE_LENGTH
-from annotations.models import Highlight
+from annotations.models import HIGHLIGHT_NOTE_MAX_LENGTH, Highlight
 
 COMMENT_MAX_LENGTH = 10_000
 
@@ -55,10 +55,11 @@ class VisibilityForm(forms.Form):
 class NoteForm(forms.Form):
     note = forms.CharField(
         required=False,
-        max_length=1000,
+        max_length=HIGHLIGHT_NOTE_MAX_LENGTH,
         label="Your note",
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
-        help_text="Plain text, up to 1,000 characters; shown with the highlight.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Plain text, up to {HIGHLIGHT_NOTE_MAX_LENGTH:,} characters; shown with the "
+        "highlight.",
     )
 
 

@@ -77,10 +77,6 @@ class ReaderLayer:
     comment_counts: dict[int, int]
     touched: frozenset[str] = frozenset()
 
-    def html(self, clause: Clause) -> SafeString:
-        """The clause's text, escaped, with the highlights this viewer sees marked."""
-        return self.clauses_html([clause])[clause.key]
-
     def clauses_html(self, clauses: Iterable[Clause]) -> dict[str, SafeString]:
         """Each clause's text with the highlights this viewer sees marked, by clause key.
 

@@ -14,10 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotations.highlights import anchoring
-from annotations.models import Comment, Highlight
+from annotations.models import HIGHLIGHT_NOTE_MAX_LENGTH, Comment, Highlight
 from treaty_reader.models import Clause, Document
-
-NOTE_MAX_LENGTH = 1000
 
 
 def document_text(document: Document) -> anchoring.DocumentText:
@@ -78,9 +76,7 @@ def highlight_create(
     """
     if visibility not in Highlight.Visibility.values:
         raise ValidationError("Choose who can see the highlight: everyone or only you.")
-    note = note.replace("\x00", "").strip()
-    if len(note) > NOTE_MAX_LENGTH:
-        raise ValidationError(f"The note is longer than {NOTE_MAX_LENGTH:,} characters.")
+    note = _note_clean(note)
     anchor = anchoring.anchor_from_positions(
         document_text(document), start_key, start_offset, end_key, end_offset
     )
@@ -98,9 +94,7 @@ WITHDRAWN, DELETED = "withdrawn", "deleted"
 
 def highlight_set_note(*, highlight: Highlight, note: str) -> None:
     """The author's own note on the passage, shown with the highlight (plain text)."""
-    note = note.replace("\x00", "").strip()
-    if len(note) > NOTE_MAX_LENGTH:
-        raise ValidationError(f"The note is longer than {NOTE_MAX_LENGTH:,} characters.")
+    note = _note_clean(note)
     if note != highlight.note:
         highlight.note = note
         highlight.save(update_fields=["note", "updated_at"])
@@ -150,6 +144,13 @@ def clause_annotate(
     return highlight, comment_create(
         author=author, document=clause.document, highlight=highlight, body=comment
     )
+
+
+def _note_clean(note: str) -> str:
+    note = note.replace("\x00", "").strip()
+    if len(note) > HIGHLIGHT_NOTE_MAX_LENGTH:
+        raise ValidationError(f"The note is longer than {HIGHLIGHT_NOTE_MAX_LENGTH:,} characters.")
+    return note
 
 
 def _apply_anchor(highlight: Highlight, anchor: anchoring.Anchor) -> None:

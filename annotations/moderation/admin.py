@@ -47,8 +47,7 @@ from annotations.permissions import highlights_in_admin
 
 
 def describe_comment(comment: Comment) -> str:
-    author = comment.author.username if comment.author else "Forum reply"
-    return f"{author}: “{excerpt(comment.body, 100)}” ({comment_place(comment)})"
+    return f"{comment.author_name}: “{excerpt(comment.body, 100)}” ({comment_place(comment)})"
 
 
 class FlagInline(admin.TabularInline):
@@ -130,9 +129,7 @@ class CommentAdmin(ReviewOnlyAdmin):
 
     @admin.display(description="author", ordering="author__username")
     def author_name(self, comment: Comment) -> str:
-        if comment.author is None:
-            return "Forum reply (imported)"
-        return comment.author.username
+        return comment.byline
 
     @admin.display(description="where")
     def place(self, comment: Comment) -> str:

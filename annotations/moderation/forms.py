@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from annotations.models import Flag
-from annotations.moderation.services import NOTE_MAX_LENGTH
+from annotations.models import FLAG_NOTE_MAX_LENGTH, Flag
 
 
 class FlagForm(forms.Form):
@@ -16,7 +15,7 @@ class FlagForm(forms.Form):
         error_messages={"required": "Choose why the comment needs a moderator."},
     )
     note = forms.CharField(
-        max_length=NOTE_MAX_LENGTH,
+        max_length=FLAG_NOTE_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         label="Anything a moderator should know (optional)",

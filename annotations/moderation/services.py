@@ -25,11 +25,10 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations.models import Comment, Flag, Highlight, Member, Suspension
+from annotations.models import FLAG_NOTE_MAX_LENGTH, Comment, Flag, Highlight, Member, Suspension
 from treaty_reader.models import Document, DocumentQuerySet
 
 REASON_MAX_LENGTH = 500  # Comment.hidden_reason and Suspension.reason
-NOTE_MAX_LENGTH = 1000  # Flag.note
 DELETED_BY_MODERATOR = "Deleted the comment."
 THANKS = "Thanks — a moderator will look at it."
 
@@ -222,35 +221,6 @@ def comments_restore(*, comments: QuerySet[Comment], moderator: User, reason: st
     return Outcome(len(targets), len(deleted) - len(targets))
 
 
-def _one(comment: Comment) -> QuerySet[Comment]:
-    return Comment.objects.filter(pk=comment.pk)
-
-
-def _refreshed(comment: Comment) -> Comment:
-    comment.refresh_from_db(fields=["hidden_at", "hidden_reason", "hidden_by", "deleted_at"])
-    return comment
-
-
-def comment_hide(*, comment: Comment, moderator: User, reason: str) -> Comment:
-    comments_hide(comments=_one(comment), moderator=moderator, reason=reason)
-    return _refreshed(comment)
-
-
-def comment_unhide(*, comment: Comment, moderator: User, reason: str = "") -> Comment:
-    comments_unhide(comments=_one(comment), moderator=moderator, reason=reason)
-    return _refreshed(comment)
-
-
-def comment_soft_delete(*, comment: Comment, moderator: User, reason: str) -> Comment:
-    comments_soft_delete(comments=_one(comment), moderator=moderator, reason=reason)
-    return _refreshed(comment)
-
-
-def comment_restore(*, comment: Comment, moderator: User, reason: str = "") -> Comment:
-    comments_restore(comments=_one(comment), moderator=moderator, reason=reason)
-    return _refreshed(comment)
-
-
 # Flags ------------------------------------------------------------------------------------
 
 
@@ -259,8 +229,8 @@ def flag_create(*, comment: Comment, flagger: User, reason: str, note: str = "")
     if reason not in Flag.Reason.values:
         raise ValidationError("Choose why the comment needs a moderator.")
     note = note.strip()
-    if len(note) > NOTE_MAX_LENGTH:
-        raise ValidationError(f"The note is longer than {NOTE_MAX_LENGTH:,} characters.")
+    if len(note) > FLAG_NOTE_MAX_LENGTH:
+        raise ValidationError(f"The note is longer than {FLAG_NOTE_MAX_LENGTH:,} characters.")
     if comment.author_id == flagger.pk:
         raise ValidationError("You cannot flag your own comment.")
     if comment.is_hidden or comment.is_deleted:
@@ -301,8 +271,10 @@ def flags_dismiss_many(*, flags: QuerySet[Flag], moderator: User) -> int:
 
 def flags_resolve_by_hiding(*, comment: Comment, moderator: User, reason: str) -> int:
     """Hide the comment and resolve all its open flags, in one step. Returns the flags resolved."""
-    outcome = comments_hide(comments=_one(comment), moderator=moderator, reason=reason)
-    _refreshed(comment)
+    outcome = comments_hide(
+        comments=Comment.objects.filter(pk=comment.pk), moderator=moderator, reason=reason
+    )
+    comment.refresh_from_db(fields=["hidden_at", "hidden_reason", "hidden_by", "deleted_at"])
     return outcome.flags_resolved
 
 
@@ -367,13 +339,3 @@ def _current(members: list[Member], now: dt.datetime) -> QuerySet[Suspension]:
     return Suspension.objects.filter(
         user__in=[m.pk for m in members], lifted_at__isnull=True
     ).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-
-
-def member_suspend(*, user: User, moderator: User, period: str, reason: str) -> Suspension:
-    return members_suspend(
-        users=User.objects.filter(pk=user.pk), moderator=moderator, period=period, reason=reason
-    )[0]
-
-
-def suspension_lift(*, user: User, moderator: User) -> int:
-    return members_lift_suspension(users=User.objects.filter(pk=user.pk), moderator=moderator)

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.test import Client
 from django.utils import timezone
 
-from annotations.discussion import locations, threads
+from annotations.discussion import locations, nodes, threads
 from annotations.models import Comment
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
@@ -47,7 +47,7 @@ def test_a_deleted_comment_is_a_placeholder_only_while_it_has_readable_replies(
     delete(answered)
     delete(alone)
     seen = states(threads.discussion_page(document=treaty, user=bob).nodes)
-    assert seen["Answered."] == threads.DELETED and seen["Answer."] == threads.SHOWN
+    assert seen["Answered."] == nodes.DELETED and seen["Answer."] == nodes.SHOWN
     assert "Alone." not in seen
 
 
@@ -80,7 +80,7 @@ def test_a_hidden_comment_with_replies_is_a_removed_placeholder_for_others(treat
     say(bob, "Calm down.", parent=hidden)
     hide(hidden)
     seen = states(threads.discussion_page(document=treaty, user=AnonymousUser()).nodes)
-    assert seen == {**seen, "Rude.": threads.REMOVED, "Calm down.": threads.SHOWN}
+    assert seen == {**seen, "Rude.": nodes.REMOVED, "Calm down.": nodes.SHOWN}
 
 
 def test_each_viewer_sees_hidden_comments_their_own_way_on_the_page(

@@ -21,8 +21,8 @@ from playwright.sync_api import expect
 
 from annotations.discussion.locations import DISCUSSION_PAGE_SIZE
 from annotations.models import Comment, Flag, Highlight, Like, Suspension
-from annotations.moderation.services import comment_hide
 from tests.conftest import PASSWORD
+from tests.moderating import comment_hide
 
 from .harness import accept_dialogs, allow_console_error, browser_log
 

@@ -30,7 +30,7 @@ from annotations.models import (
     Notification,
     Suspension,
 )
-from annotations.moderation import services as moderation
+from tests import moderating
 from treaty_reader.models import Document
 
 SLUG = "anglo-soviet-treaty-1942"
@@ -265,7 +265,7 @@ def client_for(stage: Stage, actor: str, *, write: Write, **client_options: bool
     user = stage.user(write.allowed if actor == "suspended" else actor)
     assert user is not None
     if actor == "suspended":
-        moderation.member_suspend(
+        moderating.member_suspend(
             user=user, moderator=stage.moderator, period="week", reason="Testing the matrix."
         )
     client.force_login(user)
