@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.utils import timezone
@@ -26,13 +27,13 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from annotations.models import Highlight, Suspension
-from treaty_reader.http import HtmxHttpRequest, problem
+from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, problem
 from treaty_reader.prepared import PreparedQuery
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
-    Viewer = AbstractBaseUser | AnonymousUser
+    Viewer = User | AnonymousUser
 
 
 def is_moderator(user: Viewer) -> bool:
@@ -70,7 +71,7 @@ def visible_highlight_or_404(user: Viewer, pk: int) -> Highlight:
     return highlight
 
 
-def active_suspension(user: AbstractBaseUser | AnonymousUser) -> Suspension | None:
+def active_suspension(user: User | AnonymousUser) -> Suspension | None:
     """The member's current suspension, the longest if several; checked on every write."""
     if not user.is_authenticated:
         return None
@@ -109,6 +110,13 @@ def write_refusal(request: HtmxHttpRequest) -> HttpResponse | None:
             title="Your account is suspended",
         )
     return None
+
+
+def signed_in(request: HtmxHttpRequest) -> AuthenticatedHttpRequest:
+    """The request, typed as a member's, once ``write_refusal`` has let it through."""
+    if not request.user.is_authenticated:
+        raise PermissionDenied("Sign in first.")
+    return cast(AuthenticatedHttpRequest, request)
 
 
 def member_write(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

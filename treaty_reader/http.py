@@ -27,7 +27,7 @@ class AuthenticatedHttpRequest(HtmxHttpRequest):
     """A request from a signed-in member: for views behind ``login_required`` or
     ``member_write``, where ``request.user`` is never anonymous."""
 
-    user: User  # type: ignore[assignment]
+    user: User
 
 
 def problem(

@@ -257,8 +257,9 @@ class DatabaseCounterCache(DatabaseCache):
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         quote = connection.ops.quote_name
+        table_name: str = self._table  # type: ignore[attr-defined]  # set by DatabaseCache
         table, cache_key, value, expires = (
-            quote(name) for name in (self._table, "cache_key", "value", "expires")
+            quote(name) for name in (table_name, "cache_key", "value", "expires")
         )
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         now = connection.ops.adapt_datetimefield_value(

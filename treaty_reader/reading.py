@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape as _escape
+from typing import cast
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -149,7 +150,8 @@ def clause_pieces(
     pieces: list[Piece] = []
     # Plain string building, not format_html: this runs for every mark on the page. Every
     # piece of text is escaped; the rest are numbers, fixed words and escaped hrefs.
-    for start, end, (link_labels, mark_labels) in segment(high - low, layers):
+    for start, end, labels in segment(high - low, layers):
+        link_labels, mark_labels = cast("tuple[frozenset[str], frozenset[int]]", labels)
         start, end = start + low, end + low
         piece = _escape(text[start:end])
         if link_labels:

@@ -7,7 +7,7 @@ with our templates; this module adds what Django does not ship.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -39,7 +39,7 @@ from treaty_reader.ratelimits import (
 )
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 REDIRECT_FIELD_NAME = "next"
 MEMBER_PAGE_SIZE = 50
@@ -103,9 +103,7 @@ def signup(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form, "next": next_url(request)})
 
 
-def member_highlights(
-    *, member: User, viewer: AbstractBaseUser | AnonymousUser
-) -> QuerySet[Highlight]:
+def member_highlights(*, member: User, viewer: User | AnonymousUser) -> QuerySet[Highlight]:
     """The member's highlights, newest first, as ``viewer`` may see them on the member's page.
 
     The member sees all but the withdrawn ones, private and orphaned included; anyone else
@@ -117,7 +115,7 @@ def member_highlights(
     return highlights.select_related("document").order_by("-created_at", "-id")
 
 
-def member_comments(*, member: User, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Comment]:
+def member_comments(*, member: User, viewer: User | AnonymousUser) -> QuerySet[Comment]:
     """The member's comments, newest first, as ``viewer`` may see them on the member's page.
 
     Deleted comments never show; comments a moderator hid show only to the member. A comment
@@ -174,7 +172,8 @@ def member_page(request: HtmxHttpRequest, username: str) -> HttpResponse:
 class RateLimitedLoginView(LoginView):
     """The sign-in page; a POST from an address over its failed sign-in limit gets a 429."""
 
-    def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request = cast(HtmxHttpRequest, request)  # django-htmx's middleware ran
         usage = failed_sign_ins(request)
         if usage is not None and sign_ins_exhausted(usage):
             return too_many(

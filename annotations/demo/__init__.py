@@ -415,7 +415,7 @@ def _plan_notices(rng: Random, comments: Sequence[Comment]) -> list[Notification
     for comment in comments:
         parent, highlight = comment.parent, comment.highlight
         recipients = {parent.author if parent else None, highlight.author if highlight else None}
-        for user in sorted(recipients - {None, comment.author}, key=lambda u: u.pk):
+        for user in sorted({r for r in recipients if r} - {comment.author}, key=lambda u: u.pk):
             read_at = None
             if rng.random() < 0.7:
                 read_at = comment.created_at + dt.timedelta(seconds=rng.randrange(2 * 86400))

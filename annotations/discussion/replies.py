@@ -3,7 +3,7 @@ badge), and the context processor that puts the count on every page that shows i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
@@ -15,10 +15,10 @@ from annotations.permissions import highlights_visible_to
 from treaty_reader.prepared import PreparedQuery
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
 
-def replies_to(user: AbstractBaseUser) -> QuerySet[Notification]:
+def replies_to(user: User) -> QuerySet[Notification]:
     """Replies to a member's comments and highlights, newest first, that they may read."""
     visible = readable("comment__") & (
         Q(comment__highlight__isnull=True) | highlights_visible_to(user, "comment__highlight__")
@@ -30,7 +30,7 @@ def replies_to(user: AbstractBaseUser) -> QuerySet[Notification]:
 UNREAD_COUNTED = 99
 
 
-def unread_reply_count(user: AbstractBaseUser | AnonymousUser) -> int:
+def unread_reply_count(user: User | AnonymousUser) -> int:
     """Unread replies to this member, counted up to ``UNREAD_COUNTED + 1``: the query stops
     there, so a member with thousands unread costs no more than one with a hundred."""
     if not user.is_authenticated:
@@ -38,7 +38,7 @@ def unread_reply_count(user: AbstractBaseUser | AnonymousUser) -> int:
     return _UNREAD.count(user.pk)
 
 
-def _unread(pk: int) -> QuerySet[Notification]:
+def _unread(pk: int) -> QuerySet[Notification, Any]:
     member = get_user_model()(pk=pk)
     unread = replies_to(member).filter(read_at__isnull=True).order_by()
     return unread.values("id")[: UNREAD_COUNTED + 1]

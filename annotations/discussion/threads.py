@@ -33,9 +33,9 @@ from treaty_reader.models import Document
 from treaty_reader.prepared import PreparedQuery
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    from django.contrib.auth.models import AnonymousUser, User
 
-    Viewer = AbstractBaseUser | AnonymousUser
+    Viewer = User | AnonymousUser
 
 
 class _Forest:

@@ -29,8 +29,8 @@ from annotations.discussion.markdown import excerpt, quote_as_markdown, quoted_f
 from annotations.discussion.replies import replies_to
 from annotations.highlights import layer
 from annotations.models import Comment, Highlight, Notification
-from annotations.permissions import may_see_highlight, member_write, write_refusal
-from treaty_reader.http import HtmxHttpRequest, problem
+from annotations.permissions import may_see_highlight, member_write, signed_in, write_refusal
+from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, problem
 from treaty_reader.models import Document
 from treaty_reader.page_cache import cached_page
 from treaty_reader.prepared import PreparedQuery
@@ -70,7 +70,7 @@ def compose_context(
 
 
 def create(
-    request: HtmxHttpRequest, *, document: Document, highlight: Highlight | None
+    request: AuthenticatedHttpRequest, *, document: Document, highlight: Highlight | None
 ) -> HttpResponse:
     form = CommentForm(request.POST)
     parent = None
@@ -138,7 +138,7 @@ def _back_url(document: Document, highlight: Highlight | None, parent: Comment |
 
 @member_write
 @limit("comment")
-def document_comment_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def document_comment_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Comment on the document as a whole, or reply in its discussion."""
     document = get_object_or_404(Document, slug=slug)
     return create(request, document=document, highlight=None)
@@ -146,7 +146,7 @@ def document_comment_create(request: HtmxHttpRequest, slug: str) -> HttpResponse
 
 @member_write
 @limit("comment")
-def highlight_comment_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def highlight_comment_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Comment on a highlight, or reply in its discussion."""
     found = _HIGHLIGHT.rows(Highlight, pk)
     if not found or not may_see_highlight(found[0], request.user):
@@ -172,7 +172,7 @@ def comment_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             request, "That comment has been deleted or removed: it can’t take replies.", status=404
         )
     quote = request.GET.get("quote", "")[: services.BODY_MAX_LENGTH]
-    initial = {"parent": comment.pk}
+    initial: dict[str, object] = {"parent": comment.pk}
     if quote.strip() and quoted_from(comment.body_html, quote):
         initial["body"] = quote_as_markdown(quote, comment.author_name)
     context = compose_context(
@@ -227,7 +227,7 @@ def comment_history(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # Changing a comment ---------------------------------------------------------------------
 
 
-def own_comment(request: HtmxHttpRequest, pk: int, verb: str) -> Comment | HttpResponse:
+def own_comment(request: AuthenticatedHttpRequest, pk: int, verb: str) -> Comment | HttpResponse:
     comment = threads.comment_for_viewer(pk=pk, user=request.user)
     if comment.author_id != request.user.pk:
         return problem(request, f"You can only {verb} your own comments.", status=403)
@@ -239,6 +239,7 @@ def comment_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The edit form (GET) and saving it (POST); the previous version is kept."""
     if refusal := write_refusal(request):
         return refusal
+    request = signed_in(request)
     comment = own_comment(request, pk, "edit")
     if isinstance(comment, HttpResponse):
         return comment
@@ -277,7 +278,7 @@ def comment_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @member_write
-def comment_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def comment_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Delete your comment: it goes, or stays as a placeholder while replies hang from it."""
     comment = own_comment(request, pk, "delete")
     if isinstance(comment, HttpResponse):
@@ -323,7 +324,7 @@ def _like_response(
     return reswap(retarget(response, f"#comment-{comment.pk}-likes"), "outerHTML")
 
 
-def _like_or_unlike(request: HtmxHttpRequest, pk: int, *, like: bool) -> HttpResponse:
+def _like_or_unlike(request: AuthenticatedHttpRequest, pk: int, *, like: bool) -> HttpResponse:
     comment = threads.comment_for_viewer(pk=pk, user=request.user)
     change = services.comment_like if like else services.comment_unlike
     try:
@@ -337,12 +338,12 @@ def _like_or_unlike(request: HtmxHttpRequest, pk: int, *, like: bool) -> HttpRes
 
 @member_write
 @limit("like")
-def comment_like(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def comment_like(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _like_or_unlike(request, pk, like=True)
 
 
 @member_write
-def comment_unlike(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def comment_unlike(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _like_or_unlike(request, pk, like=False)
 
 
@@ -362,7 +363,7 @@ class ReplyEntry:
 
 @require_safe
 @login_required
-def replies(request: HtmxHttpRequest) -> HttpResponse:
+def replies(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Replies to your comments and highlights, newest first; opening the page reads them."""
     notifications = replies_to(request.user).select_related(
         "comment__author", "comment__parent", "comment__document", "comment__highlight"

@@ -31,20 +31,6 @@ class HighlightForm(forms.Form):
         fields = ", ".join(sorted(self.errors))
         return f"The selection could not be read ({fields}). Select the text again."
 
-    def anchor_fields(self) -> dict[str, object]:
-        data = self.cleaned_data
-        return {
-            name: data[name]
-            for name in (
-                "start_key",
-                "start_offset",
-                "end_key",
-                "end_offset",
-                "exact",
-                "visibility",
-            )
-        }
-
 
 class VisibilityForm(forms.Form):
     visibility = forms.ChoiceField(

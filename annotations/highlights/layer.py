@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils.safestring import SafeString, mark_safe
@@ -29,7 +29,7 @@ from treaty_reader.models import Clause, Document
 from treaty_reader.reading import Piece, clause_html_over, clause_pieces, reference_targets
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser
+    pass
 
 Spans = dict[str, list[tuple[int, int, int]]]
 LAYER_CACHE_SECONDS = 60 * 60 * 24
@@ -152,7 +152,7 @@ def public_layer(document: Document) -> PublicLayer:
     return layer
 
 
-def reader_layer(*, document: Document, user: AbstractBaseUser | AnonymousUser) -> ReaderLayer:
+def reader_layer(*, document: Document, user: User | AnonymousUser) -> ReaderLayer:
     """The public layer, with a member's own highlights: one query beyond the cache."""
     public = public_layer(document)
     if not user.is_authenticated:

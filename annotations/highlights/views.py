@@ -26,7 +26,7 @@ from annotations.permissions import (
     visible_highlight_or_404,
     write_refusal,
 )
-from treaty_reader.http import HtmxHttpRequest, problem
+from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, problem
 from treaty_reader.models import Clause, Document
 from treaty_reader.page_cache import cached_page
 from treaty_reader.ratelimits import limit
@@ -105,14 +105,22 @@ def highlight_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 @member_write
 @limit("highlight")
-def highlight_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+def highlight_create(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     document = get_object_or_404(Document, slug=slug)
     form = HighlightForm(request.POST)
     if not form.is_valid():
         return problem(request, form.error_text(), status=400, title=CANNOT_SAVE)
     try:
+        data = form.cleaned_data
         highlight = services.highlight_create(
-            author=request.user, document=document, **form.anchor_fields()
+            author=request.user,
+            document=document,
+            start_key=data["start_key"],
+            start_offset=data["start_offset"],
+            end_key=data["end_key"],
+            end_offset=data["end_offset"],
+            exact=data["exact"],
+            visibility=data["visibility"],
         )
     except AnchorError as exc:
         return problem(request, str(exc), status=422, title=CANNOT_SAVE)
@@ -154,7 +162,7 @@ def clause_annotate(request: HtmxHttpRequest, slug: str, key: str) -> HttpRespon
 
 @limit("highlight")
 def _clause_annotate_submit(
-    request: HtmxHttpRequest, clause: Clause, form: ClauseAnnotateForm
+    request: AuthenticatedHttpRequest, clause: Clause, form: ClauseAnnotateForm
 ) -> HttpResponse:
     highlight, comment = services.clause_annotate(
         author=request.user,
@@ -168,7 +176,7 @@ def _clause_annotate_submit(
 
 
 @member_write
-def highlight_visibility(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def highlight_visibility(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     highlight = visible_highlight_or_404(request.user, pk)
     if highlight.author_id != request.user.pk:
         return not_the_author(request)
@@ -185,13 +193,13 @@ def highlight_visibility(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @member_write
-def highlight_note(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def highlight_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     highlight = visible_highlight_or_404(request.user, pk)
     if highlight.author_id != request.user.pk:
         return not_the_author(request)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        return problem(request, " ".join(form.errors["note"]), status=422)
+        return problem(request, " ".join(map(str, form.errors["note"])), status=422)
     services.highlight_set_note(highlight=highlight, note=form.cleaned_data["note"])
     if request.htmx:
         return render_panel(request, highlight)
@@ -200,7 +208,7 @@ def highlight_note(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
 
 @member_write
-def highlight_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def highlight_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     highlight = visible_highlight_or_404(request.user, pk)
     if highlight.author_id != request.user.pk:
         return not_the_author(request)

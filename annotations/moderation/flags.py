@@ -16,8 +16,8 @@ from annotations.discussion import locations
 from annotations.models import Comment
 from annotations.moderation import services as moderation
 from annotations.moderation.forms import FlagForm
-from annotations.permissions import may_see_highlight, member_write, write_refusal
-from treaty_reader.http import HtmxHttpRequest, problem
+from annotations.permissions import may_see_highlight, member_write, signed_in, write_refusal
+from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, problem
 from treaty_reader.ratelimits import limit
 
 OWN_COMMENT = "You cannot flag your own comment."
@@ -60,14 +60,14 @@ def comment_flag(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     comment = flaggable_comment(request, pk)
     if isinstance(comment, HttpResponse):
         return comment
-    if moderation.open_flags().filter(comment=comment, flagger=request.user).exists():
+    if moderation.open_flags().filter(comment=comment, flagger=signed_in(request).user).exists():
         return already_flagged(request)
     return render_form(request, comment, FlagForm(auto_id=f"flag-{comment.pk}-%s"))
 
 
 @member_write
 @limit("flag")
-def flag_submit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+def flag_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     comment = flaggable_comment(request, pk)
     if isinstance(comment, HttpResponse):
         return comment

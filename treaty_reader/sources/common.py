@@ -92,7 +92,7 @@ class ParsedDocument:
         Keys follow the page's id scheme: ``article-3-1`` for a numbered section,
         ``article-4-para-2`` for an unnumbered paragraph, ``preamble-para-1`` and so on.
         """
-        out = []
+        out: list[tuple[str, ParsedClause, ParsedDivision, ParsedArticle | None]] = []
         for division in self.divisions:
             base = f"part-{division.number}" if division.kind == "part" else division.kind
             for i, clause in enumerate(division.clauses, start=1):

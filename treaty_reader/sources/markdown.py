@@ -62,19 +62,19 @@ def parse_markdown(text: str, *, source: str = "") -> ParsedDocument:
                 current = _markdown_division(title, block.line, divisions)
                 divisions.append(current)
             else:
-                art = ARTICLE_HEADING.match(title)
-                number = parse_number(art.group(1)) if art else None
-                if not art or number is None:
+                heading = ARTICLE_HEADING.match(title)
+                number = parse_number(heading.group(1)) if heading else None
+                if not heading or number is None:
                     raise SourceError(f"expected “### Article N”, found “{title}”", block.line)
                 if number != next_article:
                     raise SourceError(
-                        f"Article {art.group(1)} is out of order: expected Article "
+                        f"Article {heading.group(1)} is out of order: expected Article "
                         f"{to_roman(next_article)}",
                         block.line,
                     )
                 if current.kind != "part":
                     raise SourceError("an article outside a Part", block.line)
-                article = ParsedArticle(number=number, heading=(art.group(2) or "").strip())
+                article = ParsedArticle(number=number, heading=(heading.group(2) or "").strip())
                 current.articles.append(article)
                 next_article += 1
             continue
