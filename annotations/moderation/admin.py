@@ -40,6 +40,7 @@ from annotations.moderation.admin_tools import (
     member_link,
     place_label,
     plural,
+    staff,
 )
 from annotations.permissions import highlights_in_admin
 
@@ -50,10 +51,14 @@ def describe_comment(comment: Comment) -> str:
     return f"{comment.author_name}: “{excerpt(comment.body, 100)}” ({comment_place(comment)})"
 
 
+FLAG_INLINE_FIELDS = (
+    "reason", "note", "flagged_by", "created_at", "resolution", "resolver", "resolved_at"
+)  # fmt: skip
+
+
 class FlagInline(admin.TabularInline):
     model = Flag
-    fields = ["reason", "note", "flagged_by", "created_at", "resolution", "resolver", "resolved_at"]
-    readonly_fields = fields
+    fields = readonly_fields = FLAG_INLINE_FIELDS
     extra = 0
     can_delete = False
 
@@ -171,7 +176,7 @@ class CommentAdmin(ReviewOnlyAdmin):
         form = ReasonForm(data, required=reason_required)
 
         def apply(cleaned: dict[str, Any]) -> str:
-            outcome = service(comments=queryset, moderator=request.user, reason=cleaned["reason"])
+            outcome = service(comments=queryset, moderator=staff(request), reason=cleaned["reason"])
             return report(outcome)
 
         return confirm_action(
@@ -279,7 +284,7 @@ class CommentAdmin(ReviewOnlyAdmin):
                 try:
                     resolved = moderation.flags_resolve_by_hiding(
                         comment=comment,
-                        moderator=request.user,
+                        moderator=staff(request),
                         reason=request.POST.get("reason", ""),
                     )
                 except ValidationError as error:
@@ -295,7 +300,7 @@ class CommentAdmin(ReviewOnlyAdmin):
                         messages.SUCCESS,
                     )
             case "dismiss":
-                dismissed = moderation.flags_dismiss(comment=comment, moderator=request.user)
+                dismissed = moderation.flags_dismiss(comment=comment, moderator=staff(request))
                 self.message_user(
                     request,
                     f"Dismissed {plural(dismissed, 'flag')} on comment {comment.pk}.",
@@ -349,7 +354,7 @@ class FlagAdmin(ReviewOnlyAdmin):
 
     @admin.action(description="Dismiss selected flags", permissions=["change"])
     def dismiss_flags(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
-        dismissed = moderation.flags_dismiss_many(flags=queryset, moderator=request.user)
+        dismissed = moderation.flags_dismiss_many(flags=queryset, moderator=staff(request))
         self.message_user(request, f"Dismissed {plural(dismissed, 'open flag')}.")
 
 

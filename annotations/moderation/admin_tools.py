@@ -12,7 +12,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import ValidationError
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -22,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import Truncator
 
-from annotations.models import Comment, Flag, Suspension
+from annotations.models import Comment, Flag, Suspension, SuspensionQuerySet
 from annotations.moderation.services import REASON_MAX_LENGTH, SuspensionPeriod
 from treaty_reader.models import Article, Division
 from treaty_reader.numerals import to_roman
@@ -32,9 +33,16 @@ DIVISION_LABELS = dict(Division.Kind.choices)
 NO_SAVE = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
 
 
-def changelist_url(model_name: str, **params: object) -> str:
+def changelist_url(model_name: str, **params: str | int) -> str:
     url = reverse(f"admin:annotations_{model_name}_changelist")
     return f"{url}?{urlencode(params)}" if params else url
+
+
+def staff(request: HttpRequest) -> User:
+    """The staff member acting: the admin lets only signed-in staff this far."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 def member_link(user: Any) -> str:
@@ -206,8 +214,8 @@ class SuspensionStateFilter(admin.SimpleListFilter):
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [("active", "Active now"), ("lifted", "Lifted")]
 
-    def queryset(
-        self, request: HttpRequest, queryset: QuerySet[Suspension]
+    def queryset(  # type: ignore[override]  # the admin passes this model's own queryset
+        self, request: HttpRequest, queryset: SuspensionQuerySet
     ) -> QuerySet[Suspension]:
         match self.value():
             case "active":

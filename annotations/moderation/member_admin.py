@@ -25,6 +25,7 @@ from annotations.moderation.admin_tools import (
     confirm_action,
     member_link,
     plural,
+    staff,
     suspension_state,
 )
 
@@ -45,11 +46,15 @@ class SuspensionColumns:
         return member_link(suspension.lifted_by)
 
 
+SUSPENSION_INLINE_FIELDS = (
+    "starts_at", "ends_at", "reason", "suspended_by", "state", "lifted_at", "lifter"
+)  # fmt: skip
+
+
 class SuspensionInline(SuspensionColumns, admin.TabularInline):
     model = Suspension
     fk_name = "user"
-    fields = ["starts_at", "ends_at", "reason", "suspended_by", "state", "lifted_at", "lifter"]
-    readonly_fields = fields
+    fields = readonly_fields = SUSPENSION_INLINE_FIELDS
     extra = 0
     can_delete = False
 
@@ -111,7 +116,7 @@ class MemberAdmin(ReviewOnlyAdmin):
         def apply(cleaned: dict[str, Any]) -> str:
             suspensions = moderation.members_suspend(
                 users=queryset,
-                moderator=request.user,
+                moderator=staff(request),
                 period=cleaned["period"],
                 reason=cleaned["reason"],
             )
@@ -125,7 +130,7 @@ class MemberAdmin(ReviewOnlyAdmin):
 
     @admin.action(description="Lift selected members’ suspensions", permissions=["lift"])
     def lift_suspensions(self, request: HttpRequest, queryset: QuerySet[Member]) -> None:
-        freed = moderation.members_lift_suspension(users=queryset, moderator=request.user)
+        freed = moderation.members_lift_suspension(users=queryset, moderator=staff(request))
         self.message_user(request, f"Lifted the suspension of {plural(freed, 'member')}.")
 
 
@@ -137,10 +142,10 @@ class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
     search_fields = ["user__username", "reason"]
     actions = ["lift_suspensions"]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
-            return ["user", "reason", "starts_at", "ends_at"]
-        return [
+            return ("user", "reason", "starts_at", "ends_at")
+        return (
             "member",
             "state",
             "reason",
@@ -149,7 +154,7 @@ class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
             "suspended_by",
             "lifted_at",
             "lifter",
-        ]
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is None:
@@ -163,14 +168,14 @@ class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
         if db_field.name == "user":
             kwargs["queryset"] = (
                 Member.objects.filter(is_superuser=False)
-                .exclude(pk=request.user.pk)
+                .exclude(pk=staff(request).pk)
                 .order_by("username")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Suspension, form: Any, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = staff(request)
         super().save_model(request, obj, form, change)
 
     def log_addition(self, request: HttpRequest, obj: Suspension, message: Any) -> Any:
@@ -190,5 +195,5 @@ class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
     @admin.action(description="Lift these members’ suspensions", permissions=["change"])
     def lift_suspensions(self, request: HttpRequest, queryset: QuerySet[Suspension]) -> None:
         users = Member.objects.filter(pk__in=queryset.values("user_id"))
-        freed = moderation.members_lift_suspension(users=users, moderator=request.user)
+        freed = moderation.members_lift_suspension(users=users, moderator=staff(request))
         self.message_user(request, f"Lifted the suspension of {plural(freed, 'member')}.")

@@ -149,9 +149,7 @@ def test_the_services_are_found():
 
 
 @pytest.mark.parametrize("service", sorted(set(SERVICES) - set(SHOWN_NOWHERE)))
-def test_every_write_that_shows_changes_the_document_stamp(
-    service, treaty, alice, bob, moderator
-):
+def test_every_write_that_shows_changes_the_document_stamp(service, treaty, alice, bob, moderator):
     stage = Stage(treaty, alice, bob, moderator)
     function = SERVICES[service]
     kwargs = {
