@@ -26,6 +26,7 @@ from treaty_reader.ratelimits import signup_guard
 
 from . import threads
 from .access import HtmxHttpRequest
+from .api.account_views import member_api_context
 from .models import Comment, Highlight
 from .rendering import excerpt
 
@@ -164,4 +165,6 @@ def member_page(request: HtmxHttpRequest, username: str) -> HttpResponse:
             for c in comments
         ],
     }
+    if context["is_self"]:
+        context.update(member_api_context(request.user))
     return render(request, "annotations/member.html", context)
