@@ -236,9 +236,10 @@ def annotations(site: jsonld.Site, keys: Iterable[tuple[int, int]]) -> list[json
 
 
 def container_page(
-    *, site: jsonld.Site, viewer: Viewer, filters: Filters, number: int, size: int = PAGE_SIZE
+    *, site: jsonld.Site, viewer: Viewer, filters: Filters, number: int, size: int | None = None
 ) -> ContainerPage:
     """One page of the container, oldest first: a fixed number of queries for any page."""
+    size = size or PAGE_SIZE
     highlights, comments = filtered(viewer, filters)
     keys = keys_of(highlights, comments)
     total = keys.count()
