@@ -337,9 +337,6 @@ def _precondition(request: ApiRequest, current: str) -> HttpResponse | None:
 
 
 def _change(request: ApiRequest, item: Highlight | Comment) -> HttpResponse:
-    refusal = _write_refusal(request)
-    if refusal is not None:
-        return refusal
     if item.author_id != request.user.pk:
         return problem("Only its author can change an annotation.", status=403, title="Not yours")
     site = jsonld.Site.of(request)
@@ -367,6 +364,11 @@ def _change(request: ApiRequest, item: Highlight | Comment) -> HttpResponse:
 def _annotation_view(request: ApiRequest, model: type[Highlight] | type[Comment], pk: int) -> Any:
     if request.method == "OPTIONS":
         return options(ANNOTATION_ALLOW, RESOURCE_LINK, Vary=VARY)
+    if request.method in ("PUT", "DELETE"):
+        # As on the site's forms: who may write at all is settled before what is asked.
+        refusal = _write_refusal(request)
+        if refusal is not None:
+            return refusal
     found = _find(request, model, pk)
     if isinstance(found, HttpResponse):
         return found
