@@ -6,6 +6,6 @@
 - ``writes``: a posted annotation to the site's own services (``highlight_create``,
   ``comment_create``…), so other clients' writes are checked exactly like the site's;
 - ``tokens``: personal access tokens and the ``Authorization: Bearer`` path;
-- ``transfer``: a member's export, and the export/import commands' reading and writing;
+- ``exporting``, ``importing``: a member's export, and the export and import commands;
 - ``views``, ``urls``: the Web Annotation Protocol over HTTP.
 """

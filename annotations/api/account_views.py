@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ..access import HtmxHttpRequest, member_write
 from ..models import AccessToken
-from . import jsonld, tokens, transfer
+from . import exporting, jsonld, tokens
 from .http import problem
 from .tokens import ApiRequest, api_view, unauthorized
 
@@ -93,13 +93,13 @@ def member_export(request: ApiRequest) -> HttpResponse:
     if fmt not in ("jsonld", "csv"):
         return problem("format must be jsonld or csv.", status=400, title="No such format")
     site = jsonld.Site.of(request)
-    keys = transfer.member_keys(request.user)  # type: ignore[arg-type]
+    keys = exporting.member_keys(request.user)  # type: ignore[arg-type]
     username = request.user.get_username()
     stamp = timezone.now().strftime("%Y%m%d")
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else jsonld.MEDIA_TYPE
     buffer = io.StringIO()
     label = f"Everything {username} wrote on Treaty Reader"
-    transfer.export(buffer, fmt, site=site, keys=keys, label=label)
+    exporting.export(buffer, fmt, site=site, keys=keys, label=label)
     response = HttpResponse(buffer.getvalue(), content_type=content_type)
     extension = "csv" if fmt == "csv" else "jsonld"
     response["Content-Disposition"] = (

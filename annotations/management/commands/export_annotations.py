@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations.api import jsonld, transfer
+from annotations.api import exporting, jsonld
 from treaty_reader.models import Document
 
 BAR_WIDTH = 30
@@ -41,7 +41,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
-        parser.add_argument("--format", choices=transfer.FORMATS, default="jsonld")
+        parser.add_argument("--format", choices=exporting.FORMATS, default="jsonld")
         parser.add_argument("--document", help="The treaty's slug (needed if there are several).")
         parser.add_argument(
             "--base-url",
@@ -59,11 +59,11 @@ class Command(BaseCommand):
         directory = path.parent if str(path.parent) else Path()
         if not directory.is_dir():
             raise CommandError(f"{path}: the folder {directory} does not exist.")
-        keys = transfer.public_keys(document)
+        keys = exporting.public_keys(document)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
         try:
             with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                transfer.export(
+                exporting.export(
                     out,
                     options["format"],
                     site=site,

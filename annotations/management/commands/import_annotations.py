@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annotations.api import transfer
+from annotations.api import importing
 
 REFUSALS_SHOWN = 20
 
@@ -33,14 +33,14 @@ class Command(BaseCommand):
     def handle(self, *args: object, path: Path, **options: Any) -> None:
         try:
             with path.open(encoding="utf-8") as stream:
-                annotations = transfer.read_annotations(stream)
+                annotations = importing.read_annotations(stream)
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror or error}.") from None
         except UnicodeDecodeError:
             raise CommandError(f"{path}: not UTF-8 text.") from None
-        except transfer.ImportRefused as error:
+        except importing.ImportRefused as error:
             raise CommandError(f"{path}: {error}") from None
-        report = transfer.Importer(skip_refused=options["skip_refused"]).run(annotations)
+        report = importing.Importer(skip_refused=options["skip_refused"]).run(annotations)
         for refusal in report.refusals[:REFUSALS_SHOWN]:
             self.stderr.write(f"Refused {refusal}")
         if len(report.refusals) > REFUSALS_SHOWN:

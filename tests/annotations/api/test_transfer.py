@@ -126,7 +126,7 @@ def test_export_writes_ndjson_and_csv(tmp_path, written):
 
 
 def test_export_replaces_the_file_whole_or_not_at_all(tmp_path, written, monkeypatch):
-    from annotations.api import transfer
+    from annotations.api import exporting
 
     path = tmp_path / "treaty.jsonld"
     path.write_text("the previous export")
@@ -135,7 +135,7 @@ def test_export_replaces_the_file_whole_or_not_at_all(tmp_path, written, monkeyp
         yield {"id": "x"}
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(transfer, "annotations_in_chunks", broken)
+    monkeypatch.setattr(exporting, "annotations_in_chunks", broken)
     with pytest.raises(RuntimeError):
         export(path)
     assert path.read_text() == "the previous export"
