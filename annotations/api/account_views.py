@@ -7,11 +7,13 @@ import io
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from ..access import HtmxHttpRequest, member_write
 from ..models import AccessToken
@@ -76,8 +78,10 @@ def token_create(request: HtmxHttpRequest) -> HttpResponse:
     )
 
 
-@member_write
+@require_POST
+@login_required
 def token_revoke(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Revoke a token at once. A suspended member may too: it only takes power away."""
     token = get_object_or_404(AccessToken.objects.live(), pk=pk, user=request.user)
     tokens.token_revoke(token=token, user=request.user)  # type: ignore[arg-type]
     messages.success(request, f"Token “{token.name}” revoked: programs using it are refused now.")

@@ -47,8 +47,8 @@ LABELS = {"commenting": "Comment", "replying": "Reply"}
 VARY = "Accept, Prefer, Authorization, Cookie"
 
 
-def _write_refusal(request: ApiRequest, kind: str | None = None) -> HttpResponse | None:
-    """Why this requester may not write now (401, 403 or 429), or None when they may."""
+def _write_refusal(request: ApiRequest) -> HttpResponse | None:
+    """Why this requester may not write now (401 or 403), or None when they may."""
     if not request.user.is_authenticated:
         return unauthorized("Sign in, or send a read-write token: Bearer <token>.")
     suspension = active_suspension(request.user)
@@ -59,18 +59,23 @@ def _write_refusal(request: ApiRequest, kind: str | None = None) -> HttpResponse
             status=403,
             title="Your account is suspended",
         )
-    if kind is not None:
-        over = limit(kind)(lambda request: None)(request)
-        if over is not None:
-            wait = over.get("Retry-After", "60")
-            response = problem(
-                f"You have reached the limit for {kind}s: you can write again in {wait} seconds.",
-                status=429,
-                title="Please wait a little",
-            )
-            response["Retry-After"] = wait
-            return response
     return None
+
+
+def _over_limit(request: ApiRequest, kind: str) -> HttpResponse | None:
+    """429 when this member has made too many of ``kind`` lately: the site's own limits
+    (``ratelimits.limit``), counted the same, answered in JSON."""
+    over = limit(kind)(lambda request: None)(request)
+    if over is None:
+        return None
+    wait = over.get("Retry-After", "60")
+    response = problem(
+        f"You have reached the limit for {kind}s: you can write again in {wait} seconds.",
+        status=429,
+        title="Please wait a little",
+    )
+    response["Retry-After"] = wait
+    return response
 
 
 # The container -----------------------------------------------------------------------------
@@ -252,7 +257,7 @@ def _created(request: ApiRequest) -> HttpResponse:
         draft = writes.read_draft(read_json(request), site=site, user=request.user)
     except (ValueError, writes.AnnotationError) as error:
         return problem(str(error), status=getattr(error, "status", 400), title="Not saved")
-    refusal = _write_refusal(request, draft.kind)
+    refusal = _over_limit(request, draft.kind)
     if refusal is not None:
         return refusal
     try:

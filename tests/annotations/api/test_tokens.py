@@ -157,3 +157,17 @@ def test_anonymous_writes_are_401_and_change_nothing(client):
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Bearer")
     assert not Highlight.objects.exists()
+
+
+def test_a_suspended_member_cannot_make_a_token_but_can_revoke_one(
+    alice_client, alice, moderator, alice_token
+):
+    from annotations import moderation
+
+    moderation.member_suspend(user=alice, moderator=moderator, period="week", reason="Spam.")
+    response = alice_client.post(NEW, {"name": "Another", "scope": "write"})
+    assert response.status_code == 403
+    assert AccessToken.objects.filter(user=alice).count() == 1
+    token = AccessToken.objects.get(user=alice)
+    assert alice_client.post(f"/annotations/tokens/{token.pk}/revoke/").status_code == 302
+    assert AccessToken.objects.get(pk=token.pk).revoked_at is not None
