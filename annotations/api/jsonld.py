@@ -138,14 +138,18 @@ def highlight_target(
         "prefix": highlight.prefix,
         "suffix": highlight.suffix,
     }
-    if highlight.is_orphaned:
+    offsets = starts.get(document.pk, {})
+    crossing = highlight.start_key != highlight.end_key
+    if highlight.is_orphaned or (
+        crossing and not (highlight.start_key in offsets and highlight.end_key in offsets)
+    ):
+        # Positions that no longer mean anything: the quote alone finds it, if anything can.
         return {"source": site.document(document.slug), "selector": quote}
-    if highlight.start_key == highlight.end_key:
+    if not crossing:
         source = site.clause(document.slug, highlight.start_key)
         start, end = highlight.start_offset, highlight.end_offset
     else:
         source = site.document(document.slug)
-        offsets = starts[document.pk]
         start = offsets[highlight.start_key] + highlight.start_offset
         end = offsets[highlight.end_key] + highlight.end_offset
     position = {"type": "TextPositionSelector", "start": start, "end": end}

@@ -282,3 +282,16 @@ def test_the_comment_rate_limit_applies_to_replies(bob_client, alice_highlight, 
     created(send(bob_client, "POST", CONTAINER, annotation(target, body=body("One."))))
     refused(send(bob_client, "POST", CONTAINER, annotation(target, body=body("Two."))), 429)
     assert not Comment.objects.filter(body="Two.").exists()
+
+
+def test_a_highlight_whose_clause_is_gone_is_served_by_its_quote_alone(client, treaty, bob):
+    from treaty_reader.models import Clause
+
+    across = highlight_create(
+        author=bob, document=treaty, start_key="article-6-para-1", start_offset=0,
+        end_key="article-8-para-1", end_offset=3,
+    )  # fmt: skip
+    Clause.objects.filter(document=treaty, key="article-8-para-1").update(key="article-8-gone")
+    found = json.loads(client.get(f"/annotations/highlight-{across.pk}").content)
+    assert found["target"]["selector"]["type"] == "TextQuoteSelector"
+    assert found["target"]["selector"]["exact"] == across.exact
