@@ -86,8 +86,9 @@ def read_json(request: HttpRequest) -> Any:
 
 
 def jsonld_response(data: Any, *, status: int = 200, headers: dict[str, str]) -> HttpResponse:
-    response = HttpResponse(jsonld.dumps(data), status=status, content_type=jsonld.MEDIA_TYPE)
-    response["ETag"] = jsonld.etag(data)
+    encoded = jsonld.dumps(data).encode()
+    response = HttpResponse(encoded, status=status, content_type=jsonld.MEDIA_TYPE)
+    response["ETag"] = jsonld.etag_of(encoded)
     for name, value in headers.items():
         response[name] = value
     return response

@@ -222,8 +222,12 @@ def comment_annotation(site: Site, comment: Comment) -> Annotation:
 
 
 def etag(annotation: Annotation | dict[str, Any]) -> str:
-    """A strong validator: the representation's digest, so any visible change changes it."""
-    encoded = json.dumps(annotation, sort_keys=True, ensure_ascii=False).encode()
+    """A strong validator: the representation's digest, so any visible change changes it.
+    The representation is built in a fixed key order, so its bytes are its identity."""
+    return etag_of(dumps(annotation).encode())
+
+
+def etag_of(encoded: bytes) -> str:
     return '"' + hashlib.sha256(encoded).hexdigest()[:32] + '"'
 
 
