@@ -358,3 +358,71 @@ class Member(User):
         proxy = True
         verbose_name = "member"
         verbose_name_plural = "members"
+
+
+class AccessTokenQuerySet(models.QuerySet["AccessToken"]):
+    def live(self) -> AccessTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class AccessToken(models.Model):
+    """A member's personal access token for programs (``Authorization: Bearer …``).
+
+    Only a SHA-256 digest of the token is kept: the member sees the token once, when it is
+    made. A read-only token can read what the member can read; a read-write one can also
+    write as the member, through the same checks as the site's forms.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and write"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")
+    prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell it.")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="token_user_live")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…) for {self.user}"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
+
+class AnnotationProvenance(models.Model):
+    """Where an annotation posted by another client came from: the ``id`` it had there (kept
+    as ``via``) and its ``canonical`` IRI, which the Web Annotation Protocol says to keep."""
+
+    highlight = models.OneToOneField(
+        Highlight, on_delete=models.CASCADE, related_name="provenance", null=True, blank=True
+    )
+    comment = models.OneToOneField(
+        Comment, on_delete=models.CASCADE, related_name="provenance", null=True, blank=True
+    )
+    via = models.CharField(max_length=2000, blank=True)
+    canonical = models.CharField(max_length=2000, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(highlight__isnull=True, comment__isnull=False)
+                | Q(highlight__isnull=False, comment__isnull=True),
+                name="provenance_of_one_annotation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.canonical or self.via

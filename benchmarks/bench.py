@@ -86,6 +86,8 @@ THREAD_ROW = "thread of 1,000 comments (HTMX)"
 # The same thread with the page cache off, rendered for every request, beside the peer.
 UNCACHED_THREAD_ROW = "thread of 1,000, no cache (HTMX)"
 POST_ROW = "post a comment (HTMX)"
+CONTAINER_ROW = "annotation container, 100 per page"
+CONTAINER_PATH = "/annotations/?iris=0&page=0"
 
 
 @dataclass(frozen=True)
@@ -248,6 +250,8 @@ def scenarios(prepared: dict) -> list[Scenario]:
             f"treaty page, signed in ({private} private)", TREATY_PATH, {**base, "Cookie": session}
         ),
     ]
+    # A page of 100 annotations from the Web Annotation container, as JSON-LD, anonymous.
+    rows.append(Scenario(CONTAINER_ROW, CONTAINER_PATH, {**base, "Accept": "application/ld+json"}))
     if prepared["thread"]:
         rows.append(Scenario(THREAD_ROW, f"/highlights/{prepared['thread']}/", htmx))
     else:

@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("accounts/", include("annotations.accounts.urls")),
     path("members/<str:username>/", account_views.member_page, name="member"),
+    path("annotations/", include("annotations.api.urls")),
     path("", include("annotations.urls")),
     path("admin/", admin.site.urls),
 ]

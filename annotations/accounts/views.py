@@ -23,6 +23,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
+from annotations.api.account_views import member_api_context
 from annotations.discussion import locations
 from annotations.discussion.markdown import excerpt
 from annotations.models import Comment, Highlight
@@ -166,6 +167,8 @@ def member_page(request: HtmxHttpRequest, username: str) -> HttpResponse:
             CommentEntry(c, excerpt(c.body, COMMENT_EXCERPT_LENGTH), places[c.pk]) for c in comments
         ],
     }
+    if context["is_self"]:
+        context.update(member_api_context(member))
     return render(request, "annotations/accounts/member.html", context)
 
 
