@@ -211,7 +211,10 @@ def clause_pieces(
                 href = links.href.format(primary)
                 piece = f'<a class="hl-link" href="{href}">{piece}</a>'
         if start in anchors:
-            piece = "".join(f'<span class="hl-anchor" id="hl-{h}"></span>' for h in anchors[start]) + piece
+            piece = (
+                "".join(f'<span class="hl-anchor" id="hl-{h}"></span>' for h in anchors[start])
+                + piece
+            )
         pieces.append((start, end, piece))
     return pieces
 

@@ -165,7 +165,9 @@ def quote_in_clause(doc: DocumentText, key: str, words: str) -> tuple[int, int]:
     found = list(re.finditer(pattern, text)) or list(re.finditer(pattern, text, re.IGNORECASE))
     shown = " ".join(parts)
     if not found:
-        raise AnchorError(f"“{shown}” is not in this paragraph. Copy the words from the text above.")
+        raise AnchorError(
+            f"“{shown}” is not in this paragraph. Copy the words from the text above."
+        )
     if len(found) > 1:
         raise AnchorError(
             f"“{shown}” appears {len(found)} times in this paragraph. Add a word or two "

@@ -123,7 +123,9 @@ class ReaderLayer:
             counted[clause.key] = (threads, len(ids))
         return counted
 
-    def clause_markers(self, document: Document, clauses: Iterable[Clause]) -> dict[str, SafeString]:
+    def clause_markers(
+        self, document: Document, clauses: Iterable[Clause]
+    ) -> dict[str, SafeString]:
         """The margin marker of each clause: how many threads it has, leading to their list."""
         return {
             key: clause_marker(document, key, threads, count)

@@ -109,7 +109,9 @@ def test_each_paragraph_shows_its_number_of_threads_in_the_margin(client, treaty
 
     html = client.get(PAGE).content.decode()
 
-    marker = re.search(rf'<span class="clause-marker" id="{KEY}-marker">(.*?)</span>\s*<a', html, re.S)
+    marker = re.search(
+        rf'<span class="clause-marker" id="{KEY}-marker">(.*?)</span>\s*<a', html, re.S
+    )
     assert marker and 'href="/treaties/anglo-soviet-treaty-1942/clauses/' in marker.group(1)
     assert "2 threads, 3 highlights in this paragraph" in marker.group(1)
     assert quiet.pk  # a highlight without comments is listed, not counted as a thread
@@ -163,9 +165,11 @@ def test_the_layer_is_chosen_with_a_plain_form_and_each_is_kept_apart(alice_clie
     assert f'class="treaty layer-{layer}"' in html
     assert re.search(rf'<input type="radio" name="layer" value="{layer}" checked>', html)
     assert '<form class="reading-controls" id="layer-form" method="get"' in html
-    assert response["ETag"] and response["ETag"] != alice_client.get(
-        PAGE, {"layer": "everyone" if layer != "everyone" else "none"}
-    )["ETag"]
+    assert (
+        response["ETag"]
+        and response["ETag"]
+        != alice_client.get(PAGE, {"layer": "everyone" if layer != "everyone" else "none"})["ETag"]
+    )
 
 
 def test_a_layer_page_is_cached_and_costs_what_the_plain_page_costs(client, treaty, alice, bob):
@@ -196,7 +200,9 @@ def test_private_and_popular_marks_are_told_apart(alice_client, client, treaty, 
     mine = clause_of(alice_client.get(PAGE).content.decode())
     theirs = clause_of(client.get(PAGE).content.decode())
 
-    assert re.search(rf'<mark data-highlight="{private.pk}"[^>]*class="hl heat-1 own private"', mine)
+    assert re.search(
+        rf'<mark data-highlight="{private.pk}"[^>]*class="hl heat-1 own private"', mine
+    )
     assert "private" not in theirs
     assert re.search(r'class="hl heat-3[^"]*popular"', theirs)
 
