@@ -207,7 +207,8 @@ def clause_pieces(
                 f'<mark data-highlight="{primary}" data-highlights="{covering}" class="{classes}"'
                 f'{count}{mine} title="{label}">{piece}</mark>'
             )
-            if links.href and not link_labels:  # a link may not hold a cross-reference link
+            # A link may not hold a cross-reference link, and a link needs words to name it.
+            if links.href and not link_labels and not text[start:end].isspace():
                 href = links.href.format(primary)
                 piece = f'<a class="hl-link" href="{href}">{piece}</a>'
         if start in anchors:

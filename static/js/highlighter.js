@@ -407,7 +407,8 @@
     const verb = event.detail.requestConfig && event.detail.requestConfig.verb;
     if (!event.detail.successful || verb !== "post" || !elt || !panel.contains(elt) && !document.contains(elt)) return;
     const path = event.detail.pathInfo && event.detail.pathInfo.requestPath || "";
-    if (/^\/highlights\//.test(path) || !openId) return; // highlight writes send their clauses
+    // Writes to the highlight itself send its clauses back already.
+    if (/\/highlights\/(\d+\/(visibility|note|delete)\/)?$/.test(path) || !openId) return;
     window.htmx.ajax("GET", refreshUrl(openId), { target: chooser, swap: "none" });
   });
 
@@ -536,6 +537,8 @@
   });
 
   prepareClauses();
-  showTarget();
   restoreSelection();
+  // After the browser's own scroll to the fragment, which would take the focus back.
+  if (document.readyState === "complete") showTarget();
+  else window.addEventListener("load", () => window.setTimeout(showTarget, 0));
 })();
