@@ -17,7 +17,7 @@ from annotations.highlights import layer as annotation_queries
 from .http import HtmxHttpRequest, problem
 from .models import Document
 from .page_cache import PAGE_CACHE_SECONDS, cached_page
-from .reading import outline
+from .reading import POPULAR_READERS, outline
 
 
 def not_found(request: HtmxHttpRequest, exception: Exception) -> HttpResponse:
@@ -40,7 +40,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
 LAYERS = {
     "everyone": "Everyone’s",
     "mine": "Only mine",
-    "popular": "Popular",
+    "popular": f"Popular ({POPULAR_READERS}+ readers)",
     "none": "None",
 }
 

@@ -270,7 +270,11 @@
       const width = chooser.offsetWidth;
       const left = Math.max(8, Math.min(window.scrollX + rect.left, window.scrollX + document.documentElement.clientWidth - width - 8));
       chooser.style.left = left + "px";
-      chooser.style.top = window.scrollY + (point ? rect.bottom : rect.top + 24) + 8 + "px";
+      // Below the point, or above it when there is no room below.
+      const below = (point ? rect.bottom : rect.top + 24) + 8;
+      const above = (point ? rect.top || rect.bottom - 24 : rect.top) - chooser.offsetHeight - 8;
+      const fits = below + chooser.offsetHeight <= window.innerHeight - 8 || above < 8;
+      chooser.style.top = window.scrollY + (fits ? below : above) + "px";
       const first = chooserItems()[0];
       if (first) first.focus();
     });
@@ -330,7 +334,7 @@
       return;
     }
     const clause = mark.closest("[data-clause]");
-    const rect = { left: event.clientX, bottom: event.clientY + 4 };
+    const rect = { left: event.clientX, top: event.clientY - 12, bottom: event.clientY + 4 };
     openChooser(clause, ids, clause, rect);
   });
 
