@@ -321,6 +321,7 @@
       if (clause) openChooser(clause, [], marker, marker.getBoundingClientRect());
       return;
     }
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return; // a new tab
     const link = event.target.closest("a.hl-link");
     const mark = event.target.closest("mark[data-highlight]") || (link && link.querySelector("mark[data-highlight]"));
     if (!mark) return;
@@ -412,7 +413,8 @@
     if (!event.detail.successful || verb !== "post" || !elt || !panel.contains(elt) && !document.contains(elt)) return;
     const path = event.detail.pathInfo && event.detail.pathInfo.requestPath || "";
     // Writes to the highlight itself send its clauses back already.
-    if (/\/highlights\/(\d+\/(visibility|note|delete)\/)?$/.test(path) || !openId) return;
+    // Likes and flags change no count in the text.
+    if (/\/highlights\/(\d+\/(visibility|note|delete)\/)?$|\/(like|unlike|flag)\/$/.test(path) || !openId) return;
     window.htmx.ajax("GET", refreshUrl(openId), { target: chooser, swap: "none" });
   });
 

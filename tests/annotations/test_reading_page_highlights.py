@@ -326,3 +326,11 @@ def test_a_member_may_not_sign_up_as_dot_or_dot_dot(client, db, name):
     assert f"“{name}” can’t be a username" in response.content.decode()
     assert not User.objects.filter(username=name).exists()
     assert not SignupForm(data).is_valid()
+
+
+def test_the_anonymous_toolbar_offers_sign_in_and_sign_up_back_to_the_page(client, treaty):
+    html = client.get(PAGE).content.decode()
+    toolbar = html[html.index('id="selection-toolbar"') : html.index('id="keyboard-help"')]
+    back = "?next=/treaties/anglo-soviet-treaty-1942/"
+    assert f'data-login-link href="/accounts/login/{back}"' in toolbar
+    assert f'data-signup-link href="/accounts/signup/{back}">New here? Sign up</a>' in toolbar
