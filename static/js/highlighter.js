@@ -137,10 +137,13 @@
       }
     }
     for (const link of root.querySelectorAll(".clause a, .clause-tools a")) {
-      if (link.getAttribute("tabindex") !== "-1") {
-        link.tabIndex = -1;
-        link.draggable = false; // dragging across a mark selects text, as elsewhere
-      }
+      if (link.getAttribute("tabindex") !== "-1") link.tabIndex = -1;
+    }
+    // A mark's link is for readers without JavaScript. Here a click opens the panel (or the
+    // list), and a drag that starts on a mark must select text, which a link never does.
+    for (const link of root.querySelectorAll("a.hl-link[href]")) {
+      link.dataset.href = link.getAttribute("href");
+      link.removeAttribute("href");
     }
     markActive();
   }
@@ -321,8 +324,11 @@
       if (clause) openChooser(clause, [], marker, marker.getBoundingClientRect());
       return;
     }
-    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return; // a new tab
     const link = event.target.closest("a.hl-link");
+    if (link && link.dataset.href && (event.ctrlKey || event.metaKey)) {
+      window.open(link.dataset.href, "_blank", "noopener"); // the highlight's page in a new tab
+      return;
+    }
     const mark = event.target.closest("mark[data-highlight]") || (link && link.querySelector("mark[data-highlight]"));
     if (!mark) return;
     if (event.target.closest("a.xref")) return; // a cross-reference inside a mark still navigates

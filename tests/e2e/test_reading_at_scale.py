@@ -427,3 +427,18 @@ def test_show_it_in_the_treaty_lands_on_the_words_and_focuses_them(
     expect(mark).to_be_in_viewport()
     expect(page.locator(f"a.hl-link:has(mark[data-highlight='{far.pk}'])")).to_be_focused()
     expect(mark).to_have_class(re.compile(r"\btarget\b"))
+
+
+def test_a_drag_that_starts_on_a_mark_selects_text_and_opens_nothing(
+    page: Page, context: BrowserContext, live_url: str, treaty, alice, bob
+) -> None:
+    make(bob, 0, 30)  # "Each contracting party undert", a link for readers without JavaScript
+    sign_in(context, live_url, alice)
+    page.goto(live_url + TREATY_PATH)
+    select_phrase(page, KEY, "contracting party undertakes not to conclude")
+    expect(page.locator("#selection-toolbar input[name='exact']")).to_have_value(
+        "contracting party undertakes not to conclude"
+    )
+    expect(panel(page)).to_be_empty()
+    expect(page.locator("#highlight-chooser")).to_be_hidden()
+    assert page.url == live_url + TREATY_PATH
