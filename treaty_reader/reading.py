@@ -31,12 +31,14 @@ CROSS_REFERENCE = re.compile(
 class ClauseView:
     clause: Clause
     html: SafeString
+    marker: SafeString = SafeString("")  # its margin marker (threads on it), if any
 
 
 @dataclass
 class ArticleView:
     article: Article
     clauses: list[ClauseView] = field(default_factory=list)
+    threads: int = 0  # discussed highlights that start in it, as every reader sees them
 
 
 @dataclass
@@ -46,9 +48,14 @@ class DivisionView:
     articles: list[ArticleView] = field(default_factory=list)
 
 
-def outline(clauses: Sequence[Clause], html: Mapping[str, str] | None = None) -> list[DivisionView]:
+def outline(
+    clauses: Sequence[Clause],
+    html: Mapping[str, str] | None = None,
+    markers: Mapping[str, str] | None = None,
+) -> list[DivisionView]:
     """Group clauses (fetched with their division and article) into the page's structure,
-    each shown as ``html[clause.key]`` (its text with highlights marked) or as plain text."""
+    each shown as ``html[clause.key]`` (its text with highlights marked) or as plain text,
+    with ``markers[clause.key]`` in its margin."""
     targets = reference_targets(clauses) if html is None else set()
     divisions: list[DivisionView] = []
     for clause in clauses:
@@ -56,6 +63,8 @@ def outline(clauses: Sequence[Clause], html: Mapping[str, str] | None = None) ->
             divisions.append(DivisionView(clause.division))
         shown = clause_html(clause.text, targets) if html is None else mark_safe(html[clause.key])  # noqa: S308 - built by clause_html
         view = ClauseView(clause, shown)
+        if markers is not None:
+            view.marker = mark_safe(markers[clause.key])  # noqa: S308 - built with format_html
         current = divisions[-1]
         if clause.article is None:
             current.clauses.append(view)
@@ -98,6 +107,22 @@ def cross_references(text: str, targets: set[str]) -> list[tuple[int, int, str]]
 
 Piece = tuple[int, int, str]  # a run of a clause's text, from start to end, as HTML
 
+# A stretch highlighted by at least this many different readers is "popular" (Kindle's idea).
+POPULAR_READERS = 3
+
+
+@dataclass(frozen=True)
+class MarkLinks:
+    """How marks lead to their highlights, and what the renderer needs to know of them
+    beyond their spans: where each one's page is (``href`` with ``{}`` for its id), which
+    are private to the viewer, who wrote each (for "popular"), and which spans in this clause
+    continue a highlight begun in an earlier one (so its ``hl-<id>`` anchor is not repeated)."""
+
+    href: str = ""
+    private: frozenset[int] = frozenset()
+    authors: Mapping[int, int] = field(default_factory=dict)
+    continued: frozenset[int] = frozenset()
+
 
 def clause_html(
     text: str,
@@ -105,6 +130,7 @@ def clause_html(
     marks: Sequence[tuple[int, int, int]] = (),
     own_ids: frozenset[int] = frozenset(),
     comment_counts: Mapping[int, int] | None = None,
+    links: MarkLinks | None = None,
 ) -> SafeString:
     """The clause's text, escaped, with links for cross-references and marks for highlights.
 
@@ -116,7 +142,7 @@ def clause_html(
     """
     if not marks and not cross_references(text, targets):
         return escape(text)
-    pieces = clause_pieces(text, targets, marks, own_ids, comment_counts)
+    pieces = clause_pieces(text, targets, marks, own_ids, comment_counts, links=links)
     return mark_safe("".join(html for _, _, html in pieces))  # noqa: S308 - see clause_pieces
 
 
@@ -127,6 +153,7 @@ def clause_pieces(
     own_ids: frozenset[int] = frozenset(),
     comment_counts: Mapping[int, int] | None = None,
     window: tuple[int, int] | None = None,
+    links: MarkLinks | None = None,
 ) -> list[Piece]:
     """``clause_html`` as pieces, one per segment, of the whole text or of ``window`` only.
 
@@ -135,7 +162,13 @@ def clause_pieces(
     their own highlights cover, and takes the rest from the pieces every reader sees.
     """
     counts = comment_counts or {}
+    links = links or MarkLinks()
     low, high = window or (0, len(text))
+    # An empty anchor where each highlight begins, so "#hl-<id>" lands on its words.
+    anchors: dict[int, list[int]] = {}
+    for s, _, hid in marks:
+        if low <= s < high and hid not in links.continued:
+            anchors.setdefault(s, []).append(hid)
     lengths = {hid: end - start for start, end, hid in marks}
     ends = {hid: end for _, end, hid in marks}
     # The spans that reach into the window, cut to it and counted from its start.
@@ -165,11 +198,25 @@ def clause_pieces(
             comments = counts.get(primary, 0) if end == ends[primary] else 0
             covering = " ".join(map(str, ids))
             classes = f"hl heat-{min(len(ids), 5)}" + (" own" if own else "")
+            if links.private and any(hid in links.private for hid in own):
+                classes += " private"
+            if len({links.authors.get(hid, -hid) for hid in ids}) >= POPULAR_READERS:
+                classes += " popular"
             count = f' data-comments="{comments}"' if comments else ""
+            mine = f' data-own="{" ".join(map(str, own))}"' if own else ""
             label = _mark_label(len(ids), comments)
             piece = (
                 f'<mark data-highlight="{primary}" data-highlights="{covering}" class="{classes}"'
-                f'{count} tabindex="0" title="{label}">{piece}</mark>'
+                f'{count}{mine} title="{label}">{piece}</mark>'
+            )
+            # A link may not hold a cross-reference link, and a link needs words to name it.
+            if links.href and not link_labels and not text[start:end].isspace():
+                href = links.href.format(primary)
+                piece = f'<a class="hl-link" href="{href}">{piece}</a>'
+        if start in anchors:
+            piece = (
+                "".join(f'<span class="hl-anchor" id="hl-{h}"></span>' for h in anchors[start])
+                + piece
             )
         pieces.append((start, end, piece))
     return pieces
@@ -183,15 +230,16 @@ def clause_html_over(
     own_ids: frozenset[int],
     comment_counts: Mapping[int, int],
     changed: tuple[int, int],
+    links: MarkLinks | None = None,
 ) -> SafeString:
     """The clause as ``clause_html`` would render it for a viewer whose own highlights lie
     within ``changed``: the pieces of ``everyone`` (the clause as every reader sees it) that
     lie wholly outside it, and that part rendered again with ``marks`` (all this viewer sees)."""
     inside = [p for p in everyone if p[0] < changed[1] and p[1] > changed[0]]
     if not inside:
-        return clause_html(text, targets, marks, own_ids, comment_counts)
+        return clause_html(text, targets, marks, own_ids, comment_counts, links)
     window = (inside[0][0], inside[-1][1])
-    middle = clause_pieces(text, targets, marks, own_ids, comment_counts, window)
+    middle = clause_pieces(text, targets, marks, own_ids, comment_counts, window, links)
     before = [p for p in everyone if p[1] <= window[0]]
     after = [p for p in everyone if p[0] >= window[1]]
     return mark_safe("".join(html for _, _, html in [*before, *middle, *after]))  # noqa: S308

@@ -85,6 +85,17 @@ class SignupForm(UserCreationForm):
             ),
         }
 
+    def clean_username(self) -> str:
+        username = super().clean_username()
+        # A page address ending in /./ or /../ is read by browsers as another address.
+        if username in {".", ".."}:
+            raise forms.ValidationError(
+                f"“{username}” can’t be a username: the address of your page would not work. "
+                "Choose a name with at least one letter or digit.",
+                code="dot_username",
+            )
+        return username
+
     def clean_email(self) -> str:
         return User.objects.normalize_email(self.cleaned_data["email"])
 

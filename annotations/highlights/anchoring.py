@@ -18,6 +18,7 @@ browser's JavaScript can mirror it exactly.
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -145,6 +146,34 @@ def anchor_from_positions(
     if end - start > MAX_QUOTE_LENGTH:
         raise AnchorError(f"The selection is longer than {MAX_QUOTE_LENGTH:,} characters.")
     return _anchor_for_range(doc, start, end)
+
+
+def quote_in_clause(doc: DocumentText, key: str, words: str) -> tuple[int, int]:
+    """Where in clause ``key`` the reader's typed ``words`` are: (start, end) offsets.
+
+    The quote selector read the other way round, for the form that works without
+    JavaScript: the words must occur exactly once in the paragraph. Runs of whitespace
+    match any whitespace, and letter case is ignored only when the exact case is absent.
+    """
+    text = doc.clause_text(key)
+    parts = words.split()
+    if not parts:
+        raise AnchorError("Type the words to highlight, exactly as they are in the paragraph.")
+    if sum(len(p) for p in parts) > MAX_QUOTE_LENGTH:
+        raise AnchorError(f"The words are longer than {MAX_QUOTE_LENGTH:,} characters.")
+    pattern = r"\s+".join(re.escape(p) for p in parts)
+    found = list(re.finditer(pattern, text)) or list(re.finditer(pattern, text, re.IGNORECASE))
+    shown = " ".join(parts)
+    if not found:
+        raise AnchorError(
+            f"“{shown}” is not in this paragraph. Copy the words from the text above."
+        )
+    if len(found) > 1:
+        raise AnchorError(
+            f"“{shown}” appears {len(found)} times in this paragraph. Add a word or two "
+            "around it, so that the words appear only once."
+        )
+    return found[0].start(), found[0].end()
 
 
 def check_quote(anchor: Anchor, claimed_exact: str) -> None:

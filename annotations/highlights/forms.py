@@ -50,14 +50,24 @@ class NoteForm(forms.Form):
 
 
 class ClauseAnnotateForm(forms.Form):
+    words = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=MAX_QUOTE_LENGTH,
+        label="The words to highlight",
+        help_text="Optional. Copy the exact words from the paragraph above; leave this empty "
+        "to highlight the whole paragraph.",
+    )
     visibility = forms.ChoiceField(
         choices=Highlight.Visibility.choices,
         initial=Highlight.Visibility.PUBLIC,
         widget=forms.RadioSelect,
         label="Who can see the highlight",
     )
+    # Not stripped: leading spaces are Markdown (an indented code block), as in the discussion.
     comment = forms.CharField(
         required=False,
+        strip=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Optional. Markdown: *emphasis*, [links](https://…), > quotes, lists.",

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations.discussion import locations
@@ -26,7 +28,13 @@ from annotations.highlights import anchoring
 from annotations.models import Comment, Highlight, readable
 from annotations.permissions import highlights_visible_to
 from treaty_reader.models import Clause, Document
-from treaty_reader.reading import Piece, clause_html_over, clause_pieces, reference_targets
+from treaty_reader.reading import (
+    MarkLinks,
+    Piece,
+    clause_html_over,
+    clause_pieces,
+    reference_targets,
+)
 
 if TYPE_CHECKING:
     pass
@@ -46,7 +54,7 @@ _ANCHOR_FIELDS = (
     "suffix",
 )
 
-_READABLE_COMMENTS = Count("comments", filter=readable("comments__"))
+READABLE_COMMENTS = Count("comments", filter=readable("comments__"))
 
 
 @dataclass
@@ -60,10 +68,26 @@ class PublicLayer:
     comment_counts: dict[int, int]
     discussion_count: int  # readable comments on the document as a whole
     discussion_pages: int  # pages of them (see ``threads.discussion_page``), at least one
+    starts: dict[int, str]  # the clause each public highlight begins in
+    authors: dict[int, int]  # each public highlight's author
 
     def for_everyone(self) -> ReaderLayer:
         """The layer as a reader with no highlights of their own sees it."""
-        return ReaderLayer(self, self.spans, frozenset(), self.comment_counts)
+        return ReaderLayer(
+            self, self.spans, frozenset(), self.comment_counts, starts=self.starts,
+            authors=self.authors,
+        )  # fmt: skip
+
+    def article_threads(self) -> dict[int, int]:
+        """Discussed public highlights per article (by article id), each counted in the
+        article it begins in: the "N threads" beside each heading and in the contents."""
+        articles = {c.key: c.article_id for c in self.clauses}
+        counted: dict[int, int] = {}
+        for hid, key in self.starts.items():
+            article = articles.get(key)
+            if article is not None and self.comment_counts.get(hid):
+                counted[article] = counted.get(article, 0) + 1
+        return counted
 
 
 @dataclass
@@ -76,6 +100,37 @@ class ReaderLayer:
     own_ids: frozenset[int]
     comment_counts: dict[int, int]
     touched: frozenset[str] = frozenset()
+    private: frozenset[int] = frozenset()
+    starts: dict[int, str] = field(default_factory=dict)
+    authors: dict[int, int] = field(default_factory=dict)
+
+    def links(self, key: str, private: frozenset[int] | None = None) -> MarkLinks:
+        """What marks in clause ``key`` need beyond their spans (see ``MarkLinks``)."""
+        spans = self.spans.get(key, [])
+        return MarkLinks(
+            href=highlight_href(),
+            private=self.private if private is None else private,
+            authors=self.authors,
+            continued=frozenset(h for _, _, h in spans if self.starts.get(h, key) != key),
+        )
+
+    def clause_threads(self, clauses: Iterable[Clause]) -> dict[str, tuple[int, int]]:
+        """(discussed highlights, highlights) this viewer sees in each clause, by key."""
+        counted = {}
+        for clause in clauses:
+            ids = {h for _, _, h in self.spans.get(clause.key, [])}
+            threads = sum(1 for h in ids if self.comment_counts.get(h))
+            counted[clause.key] = (threads, len(ids))
+        return counted
+
+    def clause_markers(
+        self, document: Document, clauses: Iterable[Clause]
+    ) -> dict[str, SafeString]:
+        """The margin marker of each clause: how many threads it has, leading to their list."""
+        return {
+            key: clause_marker(document, key, threads, count)
+            for key, (threads, count) in self.clause_threads(clauses).items()
+        }
 
     def clauses_html(self, clauses: Iterable[Clause]) -> dict[str, SafeString]:
         """Each clause's text with the highlights this viewer sees marked, by clause key.
@@ -100,20 +155,23 @@ class ReaderLayer:
                 self.own_ids,
                 self.comment_counts,
                 (min(s[0] for s in own), max(s[1] for s in own)),
+                self.links(clause.key),
             )
         return shown
 
     def _public_pieces(self, clauses: list[Clause]) -> dict[str, list[Piece]]:
         public = self.public
-        keys = {f"clause-pieces:{public.stamp}:{c.key}": c for c in clauses}
+        keys = {f"clause-pieces:2:{public.stamp}:{c.key}": c for c in clauses}
         found = cache.get_many(list(keys))
         missing = {}
         for key, clause in keys.items():
             if key not in found:
                 spans = public.spans.get(clause.key, [])
+                links = public.for_everyone().links(clause.key)
                 missing[key] = clause_pieces(
-                    clause.text, public.targets, spans, frozenset(), public.comment_counts
-                )
+                    clause.text, public.targets, spans, frozenset(), public.comment_counts,
+                    links=links,
+                )  # fmt: skip
         if missing:
             cache.set_many(missing, LAYER_CACHE_SECONDS)
         return {c.key: found[key] if key in found else missing[key] for key, c in keys.items()}
@@ -121,7 +179,7 @@ class ReaderLayer:
 
 def public_layer(document: Document) -> PublicLayer:
     """From the cache, or built in three queries and kept until the document next changes."""
-    key = f"public-layer:{document.cache_stamp}"
+    key = f"public-layer:2:{document.cache_stamp}"
     layer: PublicLayer | None = cache.get(key)
     if layer is None:
         clauses = list(Clause.objects.filter(document=document).in_reading_order())
@@ -130,7 +188,7 @@ def public_layer(document: Document) -> PublicLayer:
             .anchored()
             .filter(document=document)
             .only(*_ANCHOR_FIELDS)
-            .annotate(comment_count=_READABLE_COMMENTS)
+            .annotate(comment_count=READABLE_COMMENTS)
         )
         doc = anchoring.DocumentText([(c.key, c.text) for c in clauses])
         discussion = Comment.objects.filter(document=document, highlight__isnull=True).aggregate(
@@ -147,6 +205,8 @@ def public_layer(document: Document) -> PublicLayer:
             discussion_pages=max(
                 1, math.ceil(discussion["roots"] / locations.DISCUSSION_PAGE_SIZE)
             ),
+            starts={h.pk: h.start_key for h in highlights},
+            authors={h.pk: h.author_id for h in highlights},
         )
         cache.set(key, layer, LAYER_CACHE_SECONDS)
     return layer
@@ -161,7 +221,7 @@ def reader_layer(*, document: Document, user: User | AnonymousUser) -> ReaderLay
         Highlight.objects.anchored()
         .filter(document=document, author=user)
         .only(*_ANCHOR_FIELDS)
-        .annotate(comment_count=_READABLE_COMMENTS)
+        .annotate(comment_count=READABLE_COMMENTS)
     )
     if not own:
         return public.for_everyone()
@@ -173,7 +233,41 @@ def reader_layer(*, document: Document, user: User | AnonymousUser) -> ReaderLay
     for key, added in anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in private]).items():
         spans[key] = sorted([*spans.get(key, []), *added])
     touched = anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in own])
-    return ReaderLayer(public, spans, frozenset(h.pk for h in own), counts, frozenset(touched))
+    return ReaderLayer(
+        public,
+        spans,
+        frozenset(h.pk for h in own),
+        counts,
+        frozenset(touched),
+        private=frozenset(h.pk for h in private),
+        starts={**public.starts, **{h.pk: h.start_key for h in private}},
+        authors={**public.authors, **{h.pk: h.author_id for h in private}},
+    )
+
+
+def highlight_href() -> str:
+    """A highlight's page, with ``{}`` for its id (what every mark links to)."""
+    return reverse("annotations:highlight", args=[0]).replace("/0/", "/{}/")
+
+
+def clause_marker(document: Document, key: str, threads: int, highlights: int) -> SafeString:
+    """A clause's margin marker: its number of threads (discussed highlights), a link to the
+    list of every highlight on it; nothing when it has no highlights."""
+    if not highlights:
+        return SafeString("")
+    url = reverse("annotations:clause_highlights", args=[document.slug, key])
+    what = f"{threads} thread{'s' if threads != 1 else ''}" if threads else "No threads"
+    label = f"{what}, {highlights} highlight{'s' if highlights != 1 else ''} in this paragraph"
+    return format_html(
+        '<a class="clause-threads{}" href="{}" data-threads-for="{}" '
+        'title="{}"><span aria-hidden="true">{}</span><span class="visually-hidden">{}</span></a>',
+        "" if threads else " quiet",
+        url,
+        key,
+        label,
+        threads,
+        label,
+    )
 
 
 def clauses_between(clauses: Sequence[Clause], first: str, last: str) -> list[Clause]:

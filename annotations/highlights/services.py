@@ -125,18 +125,24 @@ def highlight_delete(*, highlight: Highlight) -> str:
 
 @transaction.atomic
 def clause_annotate(
-    *, author: User, clause: Clause, visibility: str, comment: str = ""
+    *, author: User, clause: Clause, visibility: str, comment: str = "", words: str = ""
 ) -> tuple[Highlight, Comment | None]:
-    """Highlight a whole clause and, optionally, comment on it, in one step."""
+    """Highlight a clause, or the ``words`` in it the reader typed, and optionally comment
+    on it, in one step. Words not in the clause, or in it more than once, raise
+    ``AnchorError`` with the reason."""
     from annotations.discussion.services import comment_create
 
+    start, end = 0, len(clause.text)
+    if words.strip():
+        doc = anchoring.DocumentText([(clause.key, clause.text)])
+        start, end = anchoring.quote_in_clause(doc, clause.key, words)
     highlight = highlight_create(
         author=author,
         document=clause.document,
         start_key=clause.key,
-        start_offset=0,
+        start_offset=start,
         end_key=clause.key,
-        end_offset=len(clause.text),
+        end_offset=end,
         visibility=visibility,
     )
     if not comment.strip():

@@ -13,7 +13,13 @@ urlpatterns = [
         views.clause_annotate,
         name="clause_annotate",
     ),
+    path(
+        "treaties/<slug:slug>/clauses/<slug:key>/highlights/",
+        views.clause_highlights,
+        name="clause_highlights",
+    ),
     path("highlights/<int:pk>/", views.highlight_detail, name="highlight"),
+    path("highlights/<int:pk>/clauses/", views.highlight_clauses, name="highlight_clauses"),
     path(
         "highlights/<int:pk>/visibility/", views.highlight_visibility, name="highlight_visibility"
     ),

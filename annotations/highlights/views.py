@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.safestring import SafeString
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from annotations.discussion import threads
 from annotations.highlights import layer as queries
@@ -47,10 +47,11 @@ def span_of(highlight: Highlight) -> Span:
 
 def rendered_clauses(
     request: HtmxHttpRequest, document: Document, span: Span | None, *, written: bool = False
-) -> list[tuple[Clause, SafeString]]:
+) -> list[tuple[Clause, SafeString, SafeString]]:
     """The clauses from ``span[0]`` to ``span[1]`` rendered with every highlight this viewer
-    can see; none when the span is gone from the text. After a write (``written``), the
-    document is read again: the write moved its cache stamp past the copy in hand."""
+    can see, each with its margin marker; none when the span is gone from the text. After a
+    write (``written``), the document is read again: the write moved its cache stamp past
+    the copy in hand."""
     if span is None:
         return []
     if written:
@@ -58,7 +59,8 @@ def rendered_clauses(
     layer = queries.reader_layer(document=document, user=request.user)
     chosen = queries.clauses_between(layer.public.clauses, *span)
     html = layer.clauses_html(chosen)
-    return [(clause, html[clause.key]) for clause in chosen]
+    markers = layer.clause_markers(document, chosen)
+    return [(clause, html[clause.key], markers[clause.key]) for clause in chosen]
 
 
 def render_panel(
@@ -101,6 +103,51 @@ def highlight_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 
     name = f"highlight.{highlight.pk}.{'panel' if request.htmx else 'page'}"
     return cached_page(request, highlight.document, name, page)
+
+
+@require_safe
+def highlight_clauses(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The clauses a highlight covers, as out-of-band swaps: how the reading page brings its
+    marks and margin counts up to date after a comment is posted in the panel."""
+    highlight = visible_highlight_or_404(request.user, pk)
+    refreshed = rendered_clauses(request, highlight.document, span_of(highlight))
+    return render(
+        request, "annotations/highlights/highlight.html#refreshed", {"refreshed": refreshed}
+    )
+
+
+@require_safe
+def clause_highlights(request: HtmxHttpRequest, slug: str, key: str) -> HttpResponse:
+    """Every highlight this viewer sees on a clause (or just ``?ids=``, those covering one
+    stretch of it), with its quote, author and replies: what a click on overlapping marks,
+    a paragraph's margin marker or Enter on a paragraph offers. A page without JavaScript."""
+    document = get_object_or_404(Document, slug=slug)
+    layer = queries.reader_layer(document=document, user=request.user)
+    clause = next((c for c in layer.public.clauses if c.key == key), None)
+    if clause is None:
+        raise Http404("There is no such paragraph in this treaty.")
+    spans = layer.spans.get(key, [])
+    ids = [hid for _, _, hid in spans]
+    wanted = {int(i) for i in request.GET.get("ids", "").split(",") if i.strip().isdigit()}
+    if wanted:
+        ids = [hid for hid in ids if hid in wanted]
+    found = {
+        h.pk: h
+        for h in Highlight.objects.filter(pk__in=ids)
+        .select_related("author")
+        .only("id", "exact", "visibility", "author__username", "author_id", "created_at")
+        .annotate(comment_count=queries.READABLE_COMMENTS)
+    }
+    entries = [found[hid] for hid in dict.fromkeys(ids) if hid in found]
+    context = {
+        "document": document,
+        "clause": clause,
+        "entries": entries,
+        "own": layer.own_ids,
+        "everything": not wanted,
+    }
+    template = "annotations/highlights/clause_highlights.html"
+    return render(request, template + ("#list" if request.htmx else ""), context)
 
 
 @member_write
@@ -148,28 +195,36 @@ def clause_annotate(request: HtmxHttpRequest, slug: str, key: str) -> HttpRespon
     )
     if not request.user.is_authenticated:
         return login_redirect(request, request.get_full_path())
-    form = ClauseAnnotateForm(request.POST if request.method == "POST" else None)
+    initial = {"words": request.GET.get("words", "")}
+    form = ClauseAnnotateForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "GET" or not form.is_valid():
-        status = 422 if form.is_bound else 200
-        return render(
-            request,
-            "annotations/highlights/clause_annotate.html",
-            {"clause": clause, "form": form},
-            status=status,
-        )
+        return _clause_annotate_form(request, clause, form)
     return write_refusal(request) or _clause_annotate_submit(request, clause, form)
+
+
+def _clause_annotate_form(
+    request: HtmxHttpRequest, clause: Clause, form: ClauseAnnotateForm
+) -> HttpResponse:
+    status = 422 if form.is_bound else 200
+    context = {"clause": clause, "form": form}
+    return render(request, "annotations/highlights/clause_annotate.html", context, status=status)
 
 
 @limit("highlight")
 def _clause_annotate_submit(
     request: AuthenticatedHttpRequest, clause: Clause, form: ClauseAnnotateForm
 ) -> HttpResponse:
-    highlight, comment = services.clause_annotate(
-        author=request.user,
-        clause=clause,
-        visibility=form.cleaned_data["visibility"],
-        comment=form.cleaned_data["comment"],
-    )
+    try:
+        highlight, comment = services.clause_annotate(
+            author=request.user,
+            clause=clause,
+            visibility=form.cleaned_data["visibility"],
+            comment=form.cleaned_data["comment"],
+            words=form.cleaned_data["words"],
+        )
+    except AnchorError as exc:
+        form.add_error("words", str(exc))
+        return _clause_annotate_form(request, clause, form)
     messages.success(request, "Highlighted" + (" with your comment." if comment else "."))
     anchor = f"#comment-{comment.pk}" if comment else ""
     return HttpResponseRedirect(highlight.get_absolute_url() + anchor)

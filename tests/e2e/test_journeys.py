@@ -576,12 +576,16 @@ def test_with_the_keyboard_alone_a_member_highlights_and_comments(
     expect(posted).to_be_focused()
     assert Comment.objects.get(author=alice).highlight == highlight
 
-    # Escape closes the panel; back in the text, the mark opens it again with Enter.
+    # Escape closes the panel; back in the text, the paragraph (one Tab stop, issue 13) lists
+    # its highlights with Enter, and Enter opens the one chosen.
     page.keyboard.press("Escape")
     expect(panel(page)).to_be_empty()
     page.goto(live_url + TREATY_PATH)
     tab_to_article(page, "VII")
-    press_until(page, "Tab", "el.matches('#article-7-para-1 mark')", limit=5)
+    press_until(page, "Tab", "el.id === 'article-7-para-1'", limit=5)
+    page.keyboard.press("Enter")
+    listed = page.locator(f"#highlight-chooser [data-open-highlight='{highlight.pk}']")
+    expect(listed).to_be_focused()
     page.keyboard.press("Enter")
     expect(panel(page).locator(".highlight-card")).to_contain_text("Each party, not just one.")
     expect(panel(page).get_by_role("heading", name="Highlight")).to_be_focused()
