@@ -112,9 +112,17 @@ class Highlight(models.Model):
 
 
 def readable(through: str = "") -> Q:
-    """Comments every reader can read, neither deleted nor hidden; ``through`` is the path
-    to them from another model (``"comments__"``, ``"comment__"``)."""
-    return Q(**{f"{through}deleted_at__isnull": True, f"{through}hidden_at__isnull": True})
+    """Comments every reader can read: not deleted, not hidden, not waiting for a moderator's
+    approval. ``through`` is the path to them from another model (``"comments__"``,
+    ``"comment__"``). Every list, count and notice of comments asks this, so a comment
+    leaves (or joins) all of them at once."""
+    return Q(
+        **{
+            f"{through}deleted_at__isnull": True,
+            f"{through}hidden_at__isnull": True,
+            f"{through}pending_at__isnull": True,
+        }
+    )
 
 
 # How comments imported from the forum are signed: their authors were never named.
@@ -160,6 +168,15 @@ class Comment(models.Model):
         null=True,
         blank=True,
     )
+    hidden_automatically = models.BooleanField(
+        default=False,
+        help_text="Hidden by enough members' flags, until a moderator reviews it.",
+    )
+    pending_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A new member's post waiting, since then, for a moderator's approval.",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -167,6 +184,11 @@ class Comment(models.Model):
             models.Index(fields=["document", "highlight", "created_at"], name="comment_thread"),
             models.Index(fields=["parent"], name="comment_parent"),
             models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
+            models.Index(
+                fields=["pending_at"],
+                name="comment_pending",
+                condition=Q(pending_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -188,6 +210,15 @@ class Comment(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.pending_at is not None
+
+    @property
+    def hidden_by_text(self) -> str:
+        """Who hid it, as its author is told: a moderator, or members' flags."""
+        return "Hidden automatically" if self.hidden_automatically else "Hidden by a moderator"
 
     @property
     def author_name(self) -> str:
@@ -358,3 +389,7 @@ class Member(User):
         proxy = True
         verbose_name = "member"
         verbose_name_plural = "members"
+
+
+# Moderation's settings row lives with its feature; imported here so the app registers it.
+from annotations.moderation.config import ModerationSettings  # noqa: E402, F401
