@@ -14,6 +14,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import URLPattern, path, reverse
@@ -254,7 +255,9 @@ class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Suspension, form: Any, change: bool) -> None:
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            moderation.every_page().page_changed()  # the member's banner, on every page
 
     def log_addition(self, request: HttpRequest, obj: Suspension, message: Any) -> Any:
         return super().log_addition(

@@ -25,7 +25,7 @@ from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations.models import FLAG_NOTE_MAX_LENGTH, Comment, Flag, Highlight, Member, Suspension
+from annotations.models import FLAG_NOTE_MAX_LENGTH, Comment, Flag, Member, Suspension
 from annotations.moderation import approval
 from treaty_reader.models import Document, DocumentQuerySet
 
@@ -353,7 +353,7 @@ def members_suspend(
         Suspension(user=m, reason=reason, starts_at=now, ends_at=ends_at, created_by=moderator)
         for m in members
     )
-    _documents_written_on_by(members).page_changed()
+    every_page().page_changed()
     if suspensions:
         until = suspensions[0].until_text
         _log(moderator, members, f"Suspended the member {until}.{_because(reason)}")
@@ -370,19 +370,16 @@ def members_lift_suspension(*, users: QuerySet[User], moderator: User) -> int:
     current.update(lifted_at=now, lifted_by=moderator)
     freed_members = [m for m in members if m.pk in freed]
     if freed_members:
-        _documents_written_on_by(freed_members).page_changed()
+        every_page().page_changed()
     _log(moderator, freed_members, "Lifted the suspension.")
     return len(freed)
 
 
-def _documents_written_on_by(members: Sequence[Member]) -> DocumentQuerySet:
-    """The documents these members wrote on: a change in a member's standing changes what
-    those pages show (a suspended member's composer, for one)."""
-    ids = [m.pk for m in members]
-    return Document.objects.filter(
-        Q(pk__in=Comment.objects.filter(author__in=ids).values("document_id"))
-        | Q(pk__in=Highlight.objects.filter(author__in=ids).values("document_id"))
-    )
+def every_page() -> DocumentQuerySet:
+    """A change in a member's standing changes every page they see (the banner, the
+    disabled composers) and those showing their words: a suspension is rare enough to drop
+    every cached copy."""
+    return Document.objects.all()
 
 
 def _current(members: list[Member], now: dt.datetime) -> QuerySet[Suspension]:
