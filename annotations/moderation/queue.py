@@ -20,6 +20,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     Exists,
@@ -27,7 +28,6 @@ from django.db.models import (
     Min,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
 )
@@ -37,19 +37,29 @@ from annotations.models import Comment, Flag, Suspension
 from annotations.moderation import services as moderation
 
 PAGE_SIZE = 25
+# What an item shows beside the comment, fetched with it.
+CONTEXT = ("author", "document", "highlight", "parent", "parent__author")
 PENDING_SHOWN = 25
 
 
-def review_queue() -> QuerySet[Comment]:
-    """Comments with open flags: most flags first, then the longest waiting; flags prefetched."""
-    is_open = Q(flags__resolved_at__isnull=True)
-    return (
-        Comment.objects.annotate(
-            open_flag_count=Count("flags", filter=is_open),
-            first_flagged_at=Min("flags__created_at", filter=is_open),
+def flagged_page(number: str | int | None) -> Page:
+    """A page of comments with open flags: most flags first, then the longest waiting, each
+    with ``open_flag_count`` and its open flags (``open_flag_list``, oldest first).
+
+    Ranked from the open flags alone (their index), so the cost follows the flags waiting,
+    not every comment there is; then the page's comments are fetched by key."""
+    ranking = (
+        moderation.open_flags()
+        .values("comment_id")
+        .annotate(open_flag_count=Count("id"), first_flagged_at=Min("created_at"))
+        .order_by("-open_flag_count", "first_flagged_at", "comment_id")
+    )
+    page = Paginator(ranking, PAGE_SIZE).get_page(number)
+    rows = list(page.object_list)
+    comments = (
+        Comment.objects.select_related(
+            "author", "document", "highlight", "parent", "parent__author"
         )
-        .filter(open_flag_count__gt=0)
-        .select_related("author", "document", "highlight", "parent", "parent__author")
         .prefetch_related(
             Prefetch(
                 "flags",
@@ -59,15 +69,22 @@ def review_queue() -> QuerySet[Comment]:
                 to_attr="open_flag_list",
             )
         )
-        .order_by("-open_flag_count", "first_flagged_at", "id")
+        .in_bulk([row["comment_id"] for row in rows])
     )
+    ordered = []
+    for row in rows:
+        comment = comments[row["comment_id"]]
+        comment.open_flag_count = row["open_flag_count"]  # type: ignore[attr-defined]
+        ordered.append(comment)
+    page.object_list = ordered
+    return page
 
 
 def pending_comments() -> QuerySet[Comment]:
     """New members' comments waiting for approval, the longest waiting first."""
     return (
         Comment.objects.filter(pending_at__isnull=False, deleted_at=None)
-        .select_related("author", "document", "highlight", "parent", "parent__author")
+        .select_related(*CONTEXT)
         .order_by("pending_at", "id")
     )
 

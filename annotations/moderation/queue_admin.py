@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import (
     Http404,
     HttpRequest,
@@ -61,7 +60,7 @@ class ReviewQueueAdmin(admin.ModelAdmin):
             raise PermissionDenied
         if request.method == "POST":
             return self._act(request)
-        page = Paginator(queue.review_queue(), queue.PAGE_SIZE).get_page(request.GET.get("page"))
+        page = queue.flagged_page(request.GET.get("page"))
         pending = list(queue.pending_comments()[: queue.PENDING_SHOWN])
         items = [*page, *pending]
         records = queue.records(c.author_id for c in items if c.author_id is not None)
