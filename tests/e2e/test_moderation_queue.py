@@ -210,3 +210,20 @@ def test_a_suspended_member_sees_why_and_a_refused_post_keeps_the_draft(
         expect(zoes.locator("#suspension-banner")).to_have_count(0)
     finally:
         other.close()
+
+
+def test_a_moderator_finds_the_member_to_suspend_by_email(
+    page: Page, context: BrowserContext, live_url: str, treaty, alice, bob, moderator
+) -> None:
+    sign_in(context, live_url, moderator)
+    page.goto(f"{live_url}/admin/annotations/suspension/add/")
+
+    page.locator(".select2-selection").click()
+    page.locator(".select2-search__field").fill("bob@ex")
+    page.get_by_role("option", name="bob (bob@example.org)").click()
+    page.get_by_label("Reason").fill("Cooling off.")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
+    suspension = Suspension.objects.get()
+    assert (suspension.user, suspension.created_by) == (bob, moderator)
