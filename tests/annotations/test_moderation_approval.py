@@ -317,3 +317,14 @@ def test_a_moderator_hiding_it_replaces_the_automatic_hiding(rude, moderator):
     assert rude.is_hidden and not rude.hidden_automatically
     assert (rude.hidden_by, rude.hidden_reason) == (moderator, "Insults")
     assert not Flag.objects.filter(resolved_at__isnull=True).exists()
+
+
+def test_others_see_a_placeholder_that_says_it_awaits_review(rude, say, bob, client):
+    say(bob, "A reply that keeps the thread.", parent=rude)
+    for flagger in flaggers("f1", "f2", "f3"):
+        moderation.flag_create(comment=rude, flagger=flagger, reason="abuse")
+
+    html = client.get(DISCUSSION).content.decode()
+
+    assert "This comment is hidden until a moderator reviews it." in html
+    assert "You are all fools." not in html

@@ -209,3 +209,22 @@ def test_the_suspension_form_asks_the_search_instead_of_listing_everyone(moderat
     assert f'data-ajax--url="{SEARCH}"' in html
     assert "admin-autocomplete" in html
     assert ">alexandra<" not in html and ">boris<" not in html
+
+
+# A member's record, in Members ----------------------------------------------------------------
+
+
+def test_a_members_page_in_the_admin_shows_their_record(
+    moderator_client, moderator, say, alice, bob
+):
+    rude = say(alice, "Rude.")
+    say(alice, "Polite.")
+    moderation.flag_create(comment=rude, flagger=bob, reason="abuse")
+    moderating.comment_hide(comment=rude, moderator=moderator, reason="Rude")
+    moderating.member_suspend(user=alice, moderator=moderator, period="day", reason="Rude")
+
+    html = moderator_client.get(f"/admin/annotations/member/{alice.pk}/change/").content.decode()
+
+    assert "2 comments (1 hidden) · 1 flag against them · 1 suspension, suspended now" in html
+    assert f"/admin/annotations/flag/?comment__author__id__exact={alice.pk}" in html
+    assert "Flags against them" in html
