@@ -9,12 +9,15 @@ from django.core.validators import MinValueValidator
 from django.db import models
 
 SETTINGS_CACHE_KEY = "annotations:moderation-settings"
+SETTINGS_CACHE_SECONDS = 60
 
 
 class ModerationSettings(models.Model):
     """How moderation runs, set by moderators in the admin: a single row (pk 1).
 
-    Read on every comment and flag, so it is kept in the cache and dropped when saved.
+    Read on every comment and flag, so it is kept in the cache and dropped when saved. Without
+    a shared cache (CACHE_URL), each worker keeps its own copy: a change reaches every worker
+    within ``SETTINGS_CACHE_SECONDS``.
     """
 
     first_posts_enabled = models.BooleanField(
@@ -59,5 +62,5 @@ class ModerationSettings(models.Model):
         found = cache.get(SETTINGS_CACHE_KEY)
         if found is None:
             found = cls.objects.filter(pk=1).first() or cls(pk=1)
-            cache.set(SETTINGS_CACHE_KEY, found, 60 * 60)
+            cache.set(SETTINGS_CACHE_KEY, found, SETTINGS_CACHE_SECONDS)
         return found
