@@ -198,6 +198,7 @@ def test_a_suspended_member_sees_why_and_a_refused_post_keeps_the_draft(
     expect(bobs.get_by_role("button", name="Like")).to_be_disabled()
     expect(bobs.get_by_role("button", name="Flag")).to_be_disabled()
     expect(bobs.get_by_role("button", name="Reply")).to_be_disabled()
+    assert_accessible(page, context="body")
 
     # Another member, in another browser, is not affected.
     other = browser.new_context(viewport={"width": 1280, "height": 900})
