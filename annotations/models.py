@@ -1,12 +1,18 @@
-"""Highlights on the treaty text and the discussion around them."""
+"""Highlights on the treaty text, the discussion around them, and its moderation.
+
+Every model of the app is here, under one app label and one migration history, so features
+share them without importing one another: hence a module past 400 lines.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -112,9 +118,17 @@ class Highlight(models.Model):
 
 
 def readable(through: str = "") -> Q:
-    """Comments every reader can read, neither deleted nor hidden; ``through`` is the path
-    to them from another model (``"comments__"``, ``"comment__"``)."""
-    return Q(**{f"{through}deleted_at__isnull": True, f"{through}hidden_at__isnull": True})
+    """Comments every reader can read: not deleted, not hidden, not waiting for a moderator's
+    approval. ``through`` is the path to them from another model (``"comments__"``,
+    ``"comment__"``). Every list, count and notice of comments asks this, so a comment
+    leaves (or joins) all of them at once."""
+    return Q(
+        **{
+            f"{through}deleted_at__isnull": True,
+            f"{through}hidden_at__isnull": True,
+            f"{through}pending_at__isnull": True,
+        }
+    )
 
 
 # How comments imported from the forum are signed: their authors were never named.
@@ -160,6 +174,15 @@ class Comment(models.Model):
         null=True,
         blank=True,
     )
+    hidden_automatically = models.BooleanField(
+        default=False,
+        help_text="Hidden by enough members' flags, until a moderator reviews it.",
+    )
+    pending_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A new member's post waiting, since then, for a moderator's approval.",
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -167,6 +190,11 @@ class Comment(models.Model):
             models.Index(fields=["document", "highlight", "created_at"], name="comment_thread"),
             models.Index(fields=["parent"], name="comment_parent"),
             models.Index(fields=["author", "-created_at"], name="comment_author_recent"),
+            models.Index(
+                fields=["pending_at"],
+                name="comment_pending",
+                condition=Q(pending_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -188,6 +216,15 @@ class Comment(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    @property
+    def is_pending(self) -> bool:
+        return self.pending_at is not None
+
+    @property
+    def hidden_by_text(self) -> str:
+        """Who hid it, as its author is told: a moderator, or members' flags."""
+        return "Hidden automatically" if self.hidden_automatically else "Hidden by a moderator"
 
     @property
     def author_name(self) -> str:
@@ -426,3 +463,61 @@ class AnnotationProvenance(models.Model):
 
     def __str__(self) -> str:
         return self.canonical or self.via
+
+
+SETTINGS_CACHE_KEY = "annotations:moderation-settings"
+SETTINGS_CACHE_SECONDS = 60
+
+
+class ModerationSettings(models.Model):
+    """How moderation runs, set by moderators in the admin: a single row (pk 1).
+
+    Read on every comment and flag, so it is kept in the cache and dropped when saved. Without
+    a shared cache (CACHE_URL), each worker keeps its own copy: a change reaches every worker
+    within ``SETTINGS_CACHE_SECONDS``.
+    """
+
+    first_posts_enabled = models.BooleanField(
+        "new members' first posts wait for approval",
+        default=False,
+        help_text="As Discourse does: a moderator approves them before anyone else sees them.",
+    )
+    first_posts_count = models.PositiveSmallIntegerField(
+        "how many first posts",
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="Comments of a new account that wait, until this many have been approved.",
+    )
+    first_posts_account_age = models.PositiveSmallIntegerField(
+        "new for (days)",
+        default=7,
+        validators=[MinValueValidator(1)],
+        help_text="An account younger than this counts as new.",
+    )
+    auto_hide_flag_count = models.PositiveSmallIntegerField(
+        "hide after flags from",
+        default=3,
+        help_text="A comment flagged by this many members in good standing is hidden at once, "
+        "until a moderator reviews it. 0 switches automatic hiding off.",
+    )
+
+    class Meta:
+        verbose_name = "moderation settings"
+        verbose_name_plural = "moderation settings"
+
+    def __str__(self) -> str:
+        return "Moderation settings"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(SETTINGS_CACHE_KEY)
+
+    @classmethod
+    def current(cls) -> ModerationSettings:
+        """The settings in force: from the cache, else the row, else the defaults."""
+        found = cache.get(SETTINGS_CACHE_KEY)
+        if found is None:
+            found = cls.objects.filter(pk=1).first() or cls(pk=1)
+            cache.set(SETTINGS_CACHE_KEY, found, SETTINGS_CACHE_SECONDS)
+        return found

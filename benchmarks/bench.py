@@ -88,6 +88,8 @@ UNCACHED_THREAD_ROW = "thread of 1,000, no cache (HTMX)"
 POST_ROW = "post a comment (HTMX)"
 CONTAINER_ROW = "annotation container, 100 per page"
 CONTAINER_PATH = "/annotations/?iris=0&page=0"
+QUEUE_ROW = "review queue, moderator"
+QUEUE_PATH = "/admin/annotations/comment/review-queue/"
 
 
 @dataclass(frozen=True)
@@ -271,6 +273,9 @@ def scenarios(prepared: dict) -> list[Scenario]:
         rows.append(Scenario(POST_ROW, path, headers, "Load+test+comment+", (200, 201, 204)))
     else:
         rows.append(Scenario(POST_ROW, missing="no highlight at this size"))
+    # The queue's first page, at whatever number of open flags this size holds.
+    moderator = {**base, "Cookie": f"sessionid={prepared['moderator_session']}"}
+    rows.append(Scenario(f"{QUEUE_ROW} ({prepared['open_flags']:,} flags)", QUEUE_PATH, moderator))
     return rows
 
 

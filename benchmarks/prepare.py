@@ -54,6 +54,8 @@ def main(out: Path, static_root: Path, thread_export: Path | None) -> None:
         session.create()
         session_key = session.session_key
 
+    moderator_session = _moderator_session(settings)
+
     counted = Highlight.objects.annotate(n=Count("comments")).order_by("pk")
     thread = counted.filter(n=THREAD_SIZE).first()
     target = (
@@ -91,6 +93,7 @@ def main(out: Path, static_root: Path, thread_export: Path | None) -> None:
             encoding="utf-8",
         )
 
+    open_flags = _flag_some_comments()
     out.write_text(
         json.dumps(
             {
@@ -100,10 +103,62 @@ def main(out: Path, static_root: Path, thread_export: Path | None) -> None:
                 "thread": thread.pk if thread else None,
                 "post_target": target.pk if target else None,
                 "page_bytes": len(page.content),
+                "moderator_session": moderator_session,
+                "open_flags": open_flags,
             }
         ),
         encoding="utf-8",
     )
+
+
+# The review queue's row: a moderator, and flags on every tenth comment (demo data has none).
+QUEUE_FLAGGED_EVERY = 10
+QUEUE_FLAGGERS = 3
+
+
+def _moderator_session(settings) -> str:
+    """A session for a staff member in the Moderators group (made here if need be)."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import Group, Permission, User
+
+    moderator, _ = User.objects.get_or_create(
+        username="bench-moderator", defaults={"is_staff": True, "email": "bench@example.org"}
+    )
+    # A flushed database has lost the group its data migration made: make it again.
+    made = import_module("annotations.migrations.0002_moderators_group")
+    group, _ = Group.objects.get_or_create(name=made.GROUP)
+    if not group.permissions.exists():
+        wanted = made.PERMISSIONS.items()
+        codenames = [f"{verb}_{model}" for model, verbs in wanted for verb in verbs]
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="annotations", codename__in=codenames)
+        )
+    moderator.groups.add(group)
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(moderator.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = moderator.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def _flag_some_comments() -> int:
+    """Open flags on every tenth comment by up to three members; returns how many are open."""
+    from annotations.demo import demo_members
+    from annotations.models import Comment, Flag
+
+    flaggers = list(demo_members().order_by("pk")[:QUEUE_FLAGGERS])
+    comments = Comment.objects.filter(author__isnull=False).order_by("pk")
+    Flag.objects.bulk_create(
+        (
+            Flag(comment_id=pk, flagger=flagger, reason=Flag.Reason.SPAM)
+            for index, pk in enumerate(comments.values_list("pk", flat=True))
+            if index % QUEUE_FLAGGED_EVERY == 0
+            for flagger in flaggers[: index % QUEUE_FLAGGERS + 1]
+        ),
+        ignore_conflicts=True,
+    )
+    return Flag.objects.filter(resolved_at__isnull=True).count()
 
 
 if __name__ == "__main__":

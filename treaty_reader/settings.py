@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "annotations.discussion.replies.replies",
+                "annotations.moderation.context.suspension",
                 "treaty_reader.page_cache.csrf_slot",
             ],
             "builtins": ["template_partials.templatetags.partials"],
@@ -328,8 +329,9 @@ RATE_LIMITS = env_rate_limits(
 )
 RATE_LIMIT_NEW_ACCOUNT_AGE = timedelta(days=1)
 # Checks an address's failed sign-ins before any password is tried, wherever one is (the
-# admin's sign-in too), and otherwise is Django's ModelBackend.
-AUTHENTICATION_BACKENDS = ["treaty_reader.ratelimits.RateLimitedModelBackend"]
+# admin's sign-in too), and otherwise is Django's ModelBackend; it loads each request's member
+# with their current suspension, which every page of a suspended member shows.
+AUTHENTICATION_BACKENDS = ["annotations.moderation.backends.MemberBackend"]
 
 LOGGING = {
     "version": 1,

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from annotations.api.account_views import member_api_context
 from annotations.discussion import locations
 from annotations.discussion.markdown import excerpt
-from annotations.models import Comment, Highlight
+from annotations.models import Comment, Highlight, readable
 from annotations.permissions import highlights_visible_to
 from treaty_reader.http import HtmxHttpRequest
 from treaty_reader.ratelimits import (
@@ -130,13 +130,14 @@ def member_highlights(*, member: User, viewer: User | AnonymousUser) -> QuerySet
 def member_comments(*, member: User, viewer: User | AnonymousUser) -> QuerySet[Comment]:
     """The member's comments, newest first, as ``viewer`` may see them on the member's page.
 
-    Deleted comments never show; comments a moderator hid show only to the member. A comment
+    Deleted comments never show; comments a moderator hid, or that wait for a moderator's
+    approval, show only to the member (``readable`` says which others may read). A comment
     on a private highlight would reveal it, so it shows only to that highlight's author, even
     on the member's own page.
     """
     comments = Comment.objects.filter(author=member, deleted_at__isnull=True)
     if viewer.pk != member.pk:
-        comments = comments.filter(hidden_at__isnull=True)
+        comments = comments.filter(readable())
     on_visible_highlight = Q(highlight__isnull=True) | highlights_visible_to(viewer, "highlight__")
     return (
         comments.filter(on_visible_highlight)

@@ -26,15 +26,19 @@ SHOWN = "shown"
 HIDDEN = "hidden"  # hidden by a moderator, shown (marked) to its author and moderators
 DELETED = "deleted"  # placeholder: deleted by its author
 REMOVED = "removed"  # placeholder: hidden by a moderator, seen by anyone else
+PENDING = "pending"  # a new member's post waiting for approval, shown (marked) to its author
+# and moderators; to anyone else it is REMOVED, which without readable replies (none can
+# exist: nobody else could reply to it) is not shown at all.
 PLACEHOLDERS = frozenset({DELETED, REMOVED})
 
 
 def state_for(comment: Comment, *, viewer_id: int | None, moderator: bool) -> str:
+    """How this viewer sees the comment: the one rule for threads, pages and fragments."""
     if comment.deleted_at is not None:
         return DELETED
-    if comment.hidden_at is not None:
+    if comment.hidden_at is not None or comment.pending_at is not None:
         if moderator or (viewer_id is not None and comment.author_id == viewer_id):
-            return HIDDEN
+            return HIDDEN if comment.hidden_at is not None else PENDING
         return REMOVED
     return SHOWN
 
@@ -68,9 +72,9 @@ class Node:
 
     @property
     def css_class(self) -> str:
-        return "comment" + (
-            " placeholder" if self.is_placeholder else " is-hidden" if self.is_hidden else ""
-        )
+        if self.is_placeholder:
+            return "comment placeholder"
+        return "comment is-hidden" if self.is_hidden or self.is_pending else "comment"
 
     @property
     def subtree(self) -> list[Node]:
@@ -137,6 +141,10 @@ class Node:
         return self.state == HIDDEN
 
     @property
+    def is_pending(self) -> bool:
+        return self.state == PENDING
+
+    @property
     def author_name(self) -> str:
         return self.comment.author_name
 
@@ -150,12 +158,13 @@ class Node:
 
     @property
     def can_edit(self) -> bool:
-        return self.is_own and self.state == SHOWN
+        """Its author, while it is shown or still waiting for a moderator."""
+        return self.is_own and self.state in (SHOWN, PENDING)
 
     @property
     def can_delete(self) -> bool:
         """Its author, even once a moderator hid it."""
-        return self.is_own and self.state in (SHOWN, HIDDEN)
+        return self.is_own and self.state in (SHOWN, HIDDEN, PENDING)
 
     @property
     def can_flag(self) -> bool:

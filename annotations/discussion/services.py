@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from annotations.discussion.markdown import render_markdown
 from annotations.models import Comment, CommentRevision, Highlight, Like, Notification
+from annotations.moderation.approval import first_post_waits
 from annotations.permissions import may_see_highlight
 from treaty_reader.models import Document
 from treaty_reader.sources.common import ParsedReply
@@ -75,7 +76,9 @@ def comment_create(
     """Comment on a highlight, or on the document as a whole; reply when ``parent`` is given.
 
     Tells the author of the comment replied to, and the author of the highlight, never the
-    writer themselves.
+    writer themselves. A new member's first comments may wait for a moderator's approval
+    (``first_post_waits``); until then only they and the moderators see them, and the
+    notices of them are not shown.
     """
     body = body_clean(body)
     if highlight is not None:
@@ -103,6 +106,12 @@ def comment_create(
                 "That comment was removed by a moderator, so it can’t take new replies.",
                 code="hidden",
             )
+        if parent.is_pending:
+            raise ValidationError(
+                "That comment is waiting for a moderator, so it can’t take replies yet.",
+                code="pending",
+            )
+    now = timezone.now()
     comment = Comment.objects.create(
         document=document,
         highlight=highlight,
@@ -110,7 +119,8 @@ def comment_create(
         author=author,
         body=body,
         body_html=render_markdown(body),
-        created_at=timezone.now(),
+        created_at=now,
+        pending_at=now if first_post_waits(author) else None,
     )
     recipients = set()
     if parent is not None and parent.author_id is not None:
@@ -167,6 +177,8 @@ def _check_likeable(comment: Comment, user: User) -> None:
     if comment.author_id == user.pk:
         raise PermissionDenied("You can’t like your own comment.")
     _check_writable(comment)
+    if comment.is_pending:
+        raise ValidationError("That comment is waiting for a moderator.", code="pending")
 
 
 def comment_like(*, comment: Comment, user: User) -> Comment:

@@ -165,7 +165,9 @@ class DiscussionPage:
 
 
 # Enough of each comment to work out the thread's shape and what this viewer may read.
-_SKELETON = ("id", "parent_id", "author_id", "created_at", "deleted_at", "hidden_at")
+_SKELETON = (
+    "id", "parent_id", "author_id", "created_at", "deleted_at", "hidden_at", "pending_at"
+)  # fmt: skip
 
 
 def discussion_page(*, document: Document, user: Viewer, number: int = 1) -> DiscussionPage:

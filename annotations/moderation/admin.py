@@ -8,21 +8,20 @@ suspensions are in ``member_admin``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from annotations.discussion.markdown import excerpt
-from annotations.models import Comment, Flag, Highlight
+from annotations.models import Comment, Flag, Highlight, ModerationSettings
 from annotations.moderation import (
     member_admin,  # noqa: F401 (registers Member and Suspension)
 )
@@ -42,7 +41,8 @@ from annotations.moderation.admin_tools import (
     plural,
     staff,
 )
-from annotations.permissions import highlights_in_admin
+from annotations.moderation.queue_admin import ReviewQueueAdmin
+from annotations.permissions import highlights_in_admin, is_moderator
 
 # Comments ---------------------------------------------------------------------------------
 
@@ -77,8 +77,57 @@ class FlagInline(admin.TabularInline):
         return member_link(flag.resolved_by)
 
 
+@dataclass(frozen=True)
+class CommentAct:
+    """A bulk action on comments: its confirmation page, its service and its report."""
+
+    name: str
+    title: str  # "Hide comments": the page's title; "Hide selected comments…" in the menu
+    button: str
+    reason_required: bool
+    service: Callable[..., moderation.Outcome]
+    verb: str  # "Hid": the report's first word
+    skipped: str  # why the others were left alone
+    resolves_flags: bool = False
+
+    def report(self, outcome: moderation.Outcome) -> str:
+        flags = f" and resolved {plural(outcome.flags_resolved, 'flag')}" * self.resolves_flags
+        skipped = f" {outcome.skipped} {self.skipped}." if outcome.skipped else ""
+        return f"{self.verb} {plural(outcome.changed, 'comment')}{flags}.{skipped}"
+
+
+COMMENT_ACTS = [
+    CommentAct("hide_comments", "Hide comments", "Hide", True, moderation.comments_hide,
+               "Hid", "already hidden", resolves_flags=True),
+    CommentAct("unhide_comments", "Unhide comments", "Unhide", False,
+               moderation.comments_unhide, "Unhid", "were not hidden"),
+    CommentAct("delete_comments", "Delete comments", "Delete", True,
+               moderation.comments_soft_delete, "Deleted", "already deleted", resolves_flags=True),
+    CommentAct("restore_comments", "Restore comments", "Restore", False,
+               moderation.comments_restore, "Restored",
+               "not deleted by a moderator were left as they were"),
+    CommentAct("approve_comments", "Approve comments", "Approve", False,
+               moderation.comments_approve, "Approved", "were not waiting for approval"),
+    CommentAct("reject_comments", "Reject comments", "Reject", False,
+               moderation.comments_reject, "Rejected", "were not waiting for approval"),
+]  # fmt: skip
+
+
+def comment_action(act: CommentAct) -> Callable[..., HttpResponse | None]:
+    """The admin action for one row of ``COMMENT_ACTS``, named as the row says."""
+
+    def action(
+        model_admin: CommentAdmin, request: HttpRequest, queryset: QuerySet[Comment]
+    ) -> HttpResponse | None:
+        return model_admin.moderate(request, queryset, act)
+
+    action.__name__ = act.name
+    menu = act.title.replace(" comments", " selected comments…")
+    return admin.action(description=menu, permissions=["change"])(action)
+
+
 @admin.register(Comment)
-class CommentAdmin(ReviewOnlyAdmin):
+class CommentAdmin(ReviewQueueAdmin, ReviewOnlyAdmin):
     list_display = [
         "excerpt_text",
         "author_name",
@@ -110,7 +159,7 @@ class CommentAdmin(ReviewOnlyAdmin):
         "deleted_at",
     ]
     inlines = [FlagInline]
-    actions = ["hide_comments", "unhide_comments", "delete_comments", "restore_comments"]
+    actions = [comment_action(act) for act in COMMENT_ACTS]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
         return (
@@ -126,7 +175,7 @@ class CommentAdmin(ReviewOnlyAdmin):
         return actions
 
     def view_on_site(self, comment: Comment) -> str:
-        return moderation.comment_site_url(comment)
+        return moderation.comment_permalink(comment)
 
     @admin.display(description="comment")
     def excerpt_text(self, comment: Comment) -> str:
@@ -148,7 +197,9 @@ class CommentAdmin(ReviewOnlyAdmin):
     def status(self, comment: Comment) -> str:
         if comment.is_deleted:
             return "Deleted"
-        return "Hidden" if comment.is_hidden else "Visible"
+        if comment.is_hidden:
+            return "Hidden automatically" if comment.hidden_automatically else "Hidden"
+        return "Waiting for approval" if comment.is_pending else "Visible"
 
     @admin.display(description="open flags", ordering="open_flag_count")
     def open_flags(self, comment: Comment) -> int:
@@ -158,157 +209,24 @@ class CommentAdmin(ReviewOnlyAdmin):
     def on_site(self, comment: Comment) -> str:
         return format_html('<a href="{}">View</a>', moderation.comment_site_url(comment))
 
-    # Actions, each with a confirmation page that asks why.
+    # Actions, each with a confirmation page that asks why: one per row of ``COMMENT_ACTS``.
 
-    def _moderate(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[Comment],
-        *,
-        action: str,
-        title: str,
-        button: str,
-        reason_required: bool,
-        service: Any,
-        report: Any,
+    def moderate(
+        self, request: HttpRequest, queryset: QuerySet[Comment], act: CommentAct
     ) -> HttpResponse | None:
         data = request.POST if request.POST.get("confirm") else None
-        form = ReasonForm(data, required=reason_required)
+        form = ReasonForm(data, required=act.reason_required)
 
         def apply(cleaned: dict[str, Any]) -> str:
-            outcome = service(comments=queryset, moderator=staff(request), reason=cleaned["reason"])
-            return report(outcome)
+            reason = cleaned["reason"]
+            return act.report(
+                act.service(comments=queryset, moderator=staff(request), reason=reason)
+            )
 
         return confirm_action(
-            self, request, queryset, action=action, title=title, button=button, form=form,
-            apply=apply, describe=describe_comment,
+            self, request, queryset, action=act.name, title=act.title, button=act.button,
+            form=form, apply=apply, describe=describe_comment,
         )  # fmt: skip
-
-    @admin.action(description="Hide selected comments…", permissions=["change"])
-    def hide_comments(self, request: HttpRequest, queryset: QuerySet[Comment]) -> Any:
-        def report(o: moderation.Outcome) -> str:
-            skipped = f" {o.skipped} already hidden." if o.skipped else ""
-            flags = plural(o.flags_resolved, "flag")
-            return f"Hid {plural(o.changed, 'comment')} and resolved {flags}.{skipped}"
-
-        return self._moderate(
-            request, queryset, action="hide_comments", title="Hide comments", button="Hide",
-            reason_required=True, service=moderation.comments_hide, report=report,
-        )  # fmt: skip
-
-    @admin.action(description="Unhide selected comments…", permissions=["change"])
-    def unhide_comments(self, request: HttpRequest, queryset: QuerySet[Comment]) -> Any:
-        def report(o: moderation.Outcome) -> str:
-            skipped = f" {o.skipped} were not hidden." if o.skipped else ""
-            return f"Unhid {plural(o.changed, 'comment')}.{skipped}"
-
-        return self._moderate(
-            request, queryset, action="unhide_comments", title="Unhide comments",
-            button="Unhide", reason_required=False, service=moderation.comments_unhide,
-            report=report,
-        )  # fmt: skip
-
-    @admin.action(description="Delete selected comments…", permissions=["change"])
-    def delete_comments(self, request: HttpRequest, queryset: QuerySet[Comment]) -> Any:
-        def report(o: moderation.Outcome) -> str:
-            skipped = f" {o.skipped} already deleted." if o.skipped else ""
-            flags = plural(o.flags_resolved, "flag")
-            return f"Deleted {plural(o.changed, 'comment')} and resolved {flags}.{skipped}"
-
-        return self._moderate(
-            request, queryset, action="delete_comments", title="Delete comments",
-            button="Delete", reason_required=True, service=moderation.comments_soft_delete,
-            report=report,
-        )  # fmt: skip
-
-    @admin.action(description="Restore selected comments…", permissions=["change"])
-    def restore_comments(self, request: HttpRequest, queryset: QuerySet[Comment]) -> Any:
-        def report(o: moderation.Outcome) -> str:
-            skipped = (
-                f" {o.skipped} not deleted by a moderator were left as they were."
-                if o.skipped
-                else ""
-            )
-            return f"Restored {plural(o.changed, 'comment')}.{skipped}"
-
-        return self._moderate(
-            request, queryset, action="restore_comments", title="Restore comments",
-            button="Restore", reason_required=False, service=moderation.comments_restore,
-            report=report,
-        )  # fmt: skip
-
-    # The review queue.
-
-    def get_urls(self) -> list[URLPattern]:
-        queue = path(
-            "review-queue/",
-            self.admin_site.admin_view(self.review_queue_view),
-            name="annotations_comment_review_queue",
-        )
-        return [queue, *super().get_urls()]
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        context = {"open_flag_total": moderation.open_flags().count(), **(extra_context or {})}
-        return super().changelist_view(request, context)
-
-    def review_queue_view(self, request: HttpRequest) -> HttpResponse:
-        """Flagged comments, most flagged first, each with its flags and two ways to settle it."""
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        if request.method == "POST":
-            return self._settle(request)
-        page = Paginator(moderation.review_queue(), 25).get_page(request.GET.get("page"))
-        for comment in page:
-            comment.place = comment_place(comment)  # type: ignore[attr-defined]
-            comment.site_url = moderation.comment_site_url(comment)  # type: ignore[attr-defined]
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Review queue",
-            "opts": self.model._meta,
-            "app_label": self.model._meta.app_label,
-            "page": page,
-            "open_flag_total": moderation.open_flags().count(),
-            "reason_max_length": moderation.REASON_MAX_LENGTH,
-        }
-        return TemplateResponse(request, "admin/annotations/comment/review_queue.html", context)
-
-    def _settle(self, request: HttpRequest) -> HttpResponse:
-        pk = request.POST.get("comment", "")
-        if not pk.isdigit():
-            return HttpResponseBadRequest("Which comment?")
-        comment = get_object_or_404(Comment.objects.select_related("document"), pk=pk)
-        match request.POST.get("do"):
-            case "hide":
-                try:
-                    resolved = moderation.flags_resolve_by_hiding(
-                        comment=comment,
-                        moderator=staff(request),
-                        reason=request.POST.get("reason", ""),
-                    )
-                except ValidationError as error:
-                    self.message_user(
-                        request,
-                        f"Comment {comment.pk} was not hidden: {' '.join(error.messages)}",
-                        messages.ERROR,
-                    )
-                else:
-                    self.message_user(
-                        request,
-                        f"Hid comment {comment.pk} and resolved {plural(resolved, 'flag')}.",
-                        messages.SUCCESS,
-                    )
-            case "dismiss":
-                dismissed = moderation.flags_dismiss(comment=comment, moderator=staff(request))
-                self.message_user(
-                    request,
-                    f"Dismissed {plural(dismissed, 'flag')} on comment {comment.pk}.",
-                    messages.SUCCESS,
-                )
-            case _:
-                return HttpResponseBadRequest("Hide or dismiss?")
-        return HttpResponseRedirect(request.get_full_path())
 
 
 # Flags ------------------------------------------------------------------------------------
@@ -331,6 +249,12 @@ class FlagAdmin(ReviewOnlyAdmin):
         "resolver",
     ]
     actions = ["dismiss_flags"]
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # The review queue and a member's page link to the flags against a member.
+        return lookup == "comment__author__id__exact" or super().lookup_allowed(
+            lookup, value, request
+        )
 
     @admin.display(description="comment")
     def comment_excerpt(self, flag: Flag) -> str:
@@ -420,3 +344,51 @@ class HighlightAdmin(ReviewOnlyAdmin):
         return format_html('<a href="{}">Comments</a>', changelist_url(
             "comment", highlight__id__exact=highlight.pk
         ))  # fmt: skip
+
+
+# Settings ---------------------------------------------------------------------------------
+
+
+@admin.register(ModerationSettings)
+class ModerationSettingsAdmin(admin.ModelAdmin):
+    """The one settings row: the list leads straight to it, and it is never added or deleted."""
+
+    fieldsets = [
+        ("New members’ first posts", {"fields": [
+            "first_posts_enabled", "first_posts_count", "first_posts_account_age"
+        ]}),
+        ("Automatic hiding", {"fields": ["auto_hide_flag_count"]}),
+    ]  # fmt: skip
+
+    # Whoever moderates comments tunes how moderation runs: the Moderators group's
+    # permissions stay exactly those on the things moderated.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_moderator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_moderator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_moderator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        ModerationSettings.current().save()  # the row exists from the first visit on
+        url = reverse("admin:annotations_moderationsettings_change", args=[1])
+        return HttpResponseRedirect(url)
+
+    def log_change(self, request: HttpRequest, obj: ModerationSettings, message: Any) -> Any:
+        changed = ", ".join(f"{f}: {getattr(obj, f)}" for f in (
+            "first_posts_enabled", "first_posts_count", "first_posts_account_age",
+            "auto_hide_flag_count",
+        ))  # fmt: skip
+        return super().log_change(request, obj, f"Changed the moderation settings ({changed}).")

@@ -31,7 +31,7 @@ def flaggable_comment(request: HtmxHttpRequest, pk: int) -> Comment | HttpRespon
     )
     if comment.highlight is not None and not may_see_highlight(comment.highlight, request.user):
         return problem(request, "There is no such comment.", status=404, title="Not found")
-    if comment.is_hidden or comment.is_deleted:
+    if comment.is_hidden or comment.is_deleted or comment.is_pending:
         return problem(request, GONE, status=404, title="Not found")
     if comment.author_id == request.user.pk:
         return problem(request, OWN_COMMENT, status=403)

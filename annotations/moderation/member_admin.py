@@ -9,12 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.db.models import F, Prefetch, QuerySet
-from django.http import HttpRequest
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import HttpRequest, JsonResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
 from annotations.models import Member, Suspension
+from annotations.moderation import queue
 from annotations.moderation import services as moderation
 from annotations.moderation.admin_tools import (
     ReviewOnlyAdmin,
@@ -73,7 +80,9 @@ class MemberAdmin(ReviewOnlyAdmin):
     list_filter = [SuspendedFilter, "date_joined"]
     search_fields = ["username", "email"]
     ordering = ["username"]
-    fields = ["username", "email", "date_joined", "last_login", "suspension", "activity"]
+    fields = [
+        "username", "email", "date_joined", "last_login", "suspension", "record", "activity"
+    ]  # fmt: skip
     inlines = [SuspensionInline]
     actions = ["suspend_members", "lift_suspensions"]
 
@@ -104,9 +113,25 @@ class MemberAdmin(ReviewOnlyAdmin):
     @admin.display(description="activity")
     def activity(self, member: Member) -> str:
         return format_html(
-            '<a href="{}">Comments</a> · <a href="{}">Flags raised</a>',
+            '<a href="{}">Comments</a> · <a href="{}">Flags against them</a> · '
+            '<a href="{}">Flags raised</a>',
             changelist_url("comment", author__id__exact=member.pk),
+            changelist_url("flag", comment__author__id__exact=member.pk),
             changelist_url("flag", flagger__id__exact=member.pk),
+        )
+
+    @admin.display(description="record")
+    def record(self, member: Member) -> str:
+        """Their history in numbers, as the review queue shows it beside their comments."""
+        found = queue.records([member.pk]).get(member.pk)
+        if found is None:
+            return "—"
+        hidden = f" ({found.hidden} hidden)" if found.hidden else ""
+        now = ", suspended now" if found.suspended_now else ""
+        return (
+            f"{plural(found.comments, 'comment')}{hidden} · "
+            f"{plural(found.flags_against, 'flag')} against them · "
+            f"{plural(found.suspensions, 'suspension')}{now}"
         )
 
     @admin.action(description="Suspend selected members…", permissions=["suspend"])
@@ -134,6 +159,47 @@ class MemberAdmin(ReviewOnlyAdmin):
         self.message_user(request, f"Lifted the suspension of {plural(freed, 'member')}.")
 
 
+# Suspending someone by name ----------------------------------------------------------------
+
+STAFF_REFUSED = "Staff (moderators and superusers) cannot be suspended. Nothing was changed."
+SEARCH_RESULTS = 20
+
+
+class MemberSearch(AutocompleteSelect):
+    """The admin's autocomplete box, asking Members: moderators cannot open Users, where the
+    stock autocomplete would look."""
+
+    def get_url(self) -> str:
+        return reverse("admin:annotations_suspension_member_search")
+
+
+class SuspensionForm(forms.ModelForm):
+    class Meta:
+        model = Suspension
+        fields = ["user", "reason", "starts_at", "ends_at"]
+
+    def clean_user(self) -> Any:
+        user = self.cleaned_data["user"]
+        if user is not None and (user.is_staff or user.is_superuser):
+            raise ValidationError(STAFF_REFUSED)
+        return user
+
+
+def members_matching(term: str, *, moderator: Any) -> QuerySet[Member]:
+    """Members a moderator may suspend whose name or email contains ``term``; none for an
+    empty term: the box lists no one until something is typed."""
+    term = term.strip()
+    if not term:
+        return Member.objects.none()
+    found = Q(username__icontains=term) | Q(email__icontains=term)
+    found |= Q(first_name__icontains=term) | Q(last_name__icontains=term)
+    return (
+        Member.objects.filter(found, is_active=True, is_staff=False, is_superuser=False)
+        .exclude(pk=moderator.pk)
+        .order_by("username")
+    )
+
+
 @admin.register(Suspension)
 class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
     list_display = ["user", "state", "starts_at", "ends_at", "reason", "created_by", "lifted_at"]
@@ -141,6 +207,23 @@ class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
     list_select_related = ["user", "created_by", "lifted_by"]
     search_fields = ["user__username", "reason"]
     actions = ["lift_suspensions"]
+    form = SuspensionForm
+
+    def get_urls(self) -> list[URLPattern]:
+        view = self.admin_site.admin_view(self.member_search_view)
+        search = path("member-search/", view, name="annotations_suspension_member_search")
+        return [search, *super().get_urls()]
+
+    def member_search_view(self, request: HttpRequest) -> JsonResponse:
+        """Members by name or email, for the autocomplete box (select2's JSON)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        members = members_matching(request.GET.get("term", ""), moderator=staff(request))
+        page = Paginator(members, SEARCH_RESULTS).get_page(request.GET.get("page"))
+        results = [
+            {"id": str(m.pk), "text": f"{m.username} ({m.email or 'no email'})"} for m in page
+        ]
+        return JsonResponse({"results": results, "pagination": {"more": page.has_next()}})
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         if obj is None:
@@ -171,12 +254,15 @@ class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
                 .exclude(pk=staff(request).pk)
                 .order_by("username")
             )
+            kwargs["widget"] = MemberSearch(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Suspension, form: Any, change: bool) -> None:
         if not change:
             obj.created_by = staff(request)
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            moderation.every_page().page_changed()  # the member's banner, on every page
 
     def log_addition(self, request: HttpRequest, obj: Suspension, message: Any) -> Any:
         return super().log_addition(

@@ -21,11 +21,12 @@ from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from annotations.models import FLAG_NOTE_MAX_LENGTH, Comment, Flag, Highlight, Member, Suspension
+from annotations.models import FLAG_NOTE_MAX_LENGTH, Comment, Flag, Member, Suspension
+from annotations.moderation import approval
 from treaty_reader.models import Document, DocumentQuerySet
 
 REASON_MAX_LENGTH = 500  # Comment.hidden_reason and Suspension.reason
@@ -73,29 +74,14 @@ def comment_site_url(comment: Comment) -> str:
     return reverse("document", kwargs={"slug": comment.document.slug}) + fragment
 
 
+def comment_permalink(comment: Comment) -> str:
+    """The comment's own page, which shows it (hidden or waiting, to a moderator) with the
+    replies below it: where "View on the site" leads."""
+    return reverse("annotations:comment", kwargs={"pk": comment.pk})
+
+
 def open_flags() -> QuerySet[Flag]:
     return Flag.objects.filter(resolved_at__isnull=True)
-
-
-def review_queue() -> QuerySet[Comment]:
-    """Comments with open flags: most flags first, then the longest waiting; flags prefetched."""
-    is_open = Q(flags__resolved_at__isnull=True)
-    return (
-        Comment.objects.annotate(
-            open_flag_count=Count("flags", filter=is_open),
-            first_flagged_at=Min("flags__created_at", filter=is_open),
-        )
-        .filter(open_flag_count__gt=0)
-        .select_related("author", "document", "highlight")
-        .prefetch_related(
-            Prefetch(
-                "flags",
-                queryset=open_flags().select_related("flagger").order_by("created_at", "id"),
-                to_attr="open_flag_list",
-            )
-        )
-        .order_by("-open_flag_count", "first_flagged_at", "id")
-    )
 
 
 # Comments ---------------------------------------------------------------------------------
@@ -144,10 +130,16 @@ def _remove(
     comments: QuerySet[Comment], moderator: User, *, is_done: str, changes: dict, message: str
 ) -> Outcome:
     """Hide or delete comments not already so (``is_done`` names the timestamp field), resolve
-    every open flag on the selection, and log it: the shared steps of both removals."""
+    every open flag on the selection, and log it: the shared steps of both removals. A
+    comment hidden automatically, pending review, counts as not yet hidden: the moderator's
+    hiding, with their reason, replaces it."""
     now = timezone.now()
     selected = list(comments.select_related("document").order_by())
-    targets = [c for c in selected if getattr(c, is_done) is None]
+    targets = [
+        c
+        for c in selected
+        if getattr(c, is_done) is None or (is_done == "hidden_at" and c.hidden_automatically)
+    ]
     Comment.objects.filter(pk__in=[c.pk for c in targets]).update(**{is_done: now}, **changes)
     _documents_of(targets).page_changed()
     resolved = _flags_resolve(
@@ -166,7 +158,7 @@ def comments_hide(*, comments: QuerySet[Comment], moderator: User, reason: str) 
     reason = _reason(reason, required=True)
     return _remove(
         comments, moderator, is_done="hidden_at",
-        changes={"hidden_reason": reason, "hidden_by": moderator},
+        changes={"hidden_reason": reason, "hidden_by": moderator, "hidden_automatically": False},
         message=f"Hid the comment.{_because(reason)}",
     )  # fmt: skip
 
@@ -177,7 +169,7 @@ def comments_unhide(*, comments: QuerySet[Comment], moderator: User, reason: str
     selected = list(comments.select_related("document").order_by())
     targets = [c for c in selected if c.hidden_at is not None]
     Comment.objects.filter(pk__in=[c.pk for c in targets]).update(
-        hidden_at=None, hidden_reason="", hidden_by=None
+        hidden_at=None, hidden_reason="", hidden_by=None, hidden_automatically=False
     )
     _documents_of(targets).page_changed()
     _log(moderator, targets, f"Unhid the comment.{_because(reason)}")
@@ -221,6 +213,37 @@ def comments_restore(*, comments: QuerySet[Comment], moderator: User, reason: st
     return Outcome(len(targets), len(deleted) - len(targets))
 
 
+# New members' first posts ----------------------------------------------------------------
+
+REJECTED = "Not approved by a moderator."
+
+
+@transaction.atomic
+def comments_approve(*, comments: QuerySet[Comment], moderator: User, reason: str = "") -> Outcome:
+    """Publish comments waiting for approval: everyone sees them from now on."""
+    reason = _reason(reason, required=False)
+    selected = list(comments.select_related("document").order_by())
+    targets = [c for c in selected if c.is_pending]
+    Comment.objects.filter(pk__in=[c.pk for c in targets]).update(pending_at=None)
+    _documents_of(targets).page_changed()
+    _log(moderator, targets, f"Approved the comment.{_because(reason)}")
+    return Outcome(len(targets), len(selected) - len(targets))
+
+
+@transaction.atomic
+def comments_reject(*, comments: QuerySet[Comment], moderator: User, reason: str = "") -> Outcome:
+    """Turn down comments waiting for approval: they stay hidden, and their authors see why."""
+    reason = _reason(reason, required=False) or REJECTED
+    selected = list(comments.select_related("document").order_by())
+    targets = [c for c in selected if c.is_pending]
+    Comment.objects.filter(pk__in=[c.pk for c in targets]).update(
+        pending_at=None, hidden_at=timezone.now(), hidden_reason=reason, hidden_by=moderator
+    )
+    _documents_of(targets).page_changed()
+    _log(moderator, targets, f"Rejected the comment.{_because(reason)}")
+    return Outcome(len(targets), len(selected) - len(targets))
+
+
 # Flags ------------------------------------------------------------------------------------
 
 
@@ -233,29 +256,55 @@ def flag_create(*, comment: Comment, flagger: User, reason: str, note: str = "")
         raise ValidationError(f"The note is longer than {FLAG_NOTE_MAX_LENGTH:,} characters.")
     if comment.author_id == flagger.pk:
         raise ValidationError("You cannot flag your own comment.")
-    if comment.is_hidden or comment.is_deleted:
+    if comment.is_hidden or comment.is_deleted or comment.is_pending:
         raise ValidationError("This comment is no longer shown.")
     if open_flags().filter(comment=comment, flagger=flagger).exists():
         raise AlreadyFlagged
     try:
         with transaction.atomic():
-            return Flag.objects.create(comment=comment, flagger=flagger, reason=reason, note=note)
+            flag = Flag.objects.create(comment=comment, flagger=flagger, reason=reason, note=note)
+            approval.comment_hide_if_flagged_enough(comment)
+            return flag
     except IntegrityError:  # a second submission raced the first past the check above
         raise AlreadyFlagged from None
 
 
 @transaction.atomic
-def flags_dismiss(*, comment: Comment, moderator: User) -> int:
-    """The comment is fine: close its open flags and leave it as it is."""
-    dismissed = _flags_resolve(
-        flags=Flag.objects.filter(comment=comment),
+def comments_dismiss_flags(*, comments: QuerySet[Comment], moderator: User) -> Outcome:
+    """The comments are fine: close their open flags, and show again any that the flags hid
+    automatically. ``changed`` counts the comments whose flags were dismissed."""
+    now = timezone.now()
+    selected = list(comments.select_related("document").order_by())
+    flags = list(open_flags().filter(comment__in=[c.pk for c in selected]).order_by())
+    _flags_resolve(
+        flags=Flag.objects.filter(pk__in=[f.pk for f in flags]),
         moderator=moderator,
         resolution=Flag.Resolution.DISMISSED,
-        now=timezone.now(),
+        now=now,
     )
-    if dismissed:
-        _log(moderator, [comment], f"Dismissed {dismissed} flag{'s' * (dismissed != 1)}.")
-    return dismissed
+    shown_again = [c for c in selected if c.hidden_automatically and c.is_hidden]
+    Comment.objects.filter(pk__in=[c.pk for c in shown_again]).update(
+        hidden_at=None, hidden_reason="", hidden_by=None, hidden_automatically=False
+    )
+    _documents_of(shown_again).page_changed()
+    per_comment: dict[int, int] = {}
+    for flag in flags:
+        per_comment[flag.comment_id] = per_comment.get(flag.comment_id, 0) + 1
+    for comment in selected:
+        dismissed = per_comment.get(comment.pk, 0)
+        if dismissed:
+            again = " Shown again." if comment in shown_again else ""
+            flags_text = f"{dismissed} flag{'s' * (dismissed != 1)}"
+            _log(moderator, [comment], f"Dismissed {flags_text}.{again}")
+    return Outcome(len(per_comment), len(selected) - len(per_comment), len(flags))
+
+
+def flags_dismiss(*, comment: Comment, moderator: User) -> int:
+    """The comment is fine: close its open flags (and show it again if they hid it)."""
+    outcome = comments_dismiss_flags(
+        comments=Comment.objects.filter(pk=comment.pk), moderator=moderator
+    )
+    return outcome.flags_resolved
 
 
 @transaction.atomic
@@ -290,10 +339,11 @@ def members_suspend(
         raise ValidationError("Choose how long: a day, a week, a month or indefinitely.")
     reason = _reason(reason, required=True)
     members = list(Member.objects.filter(pk__in=users.values("pk")).order_by("username"))
-    refused = [m.username for m in members if m.is_superuser or m.pk == moderator.pk]
+    refused = [m.username for m in members if m.is_staff or m.is_superuser or m.pk == moderator.pk]
     if refused:
         raise ValidationError(
-            f"Superusers and you yourself cannot be suspended: {', '.join(refused)}."
+            "Staff (moderators and superusers) and you yourself cannot be suspended: "
+            f"{', '.join(refused)}. Nothing was changed."
         )
     now = timezone.now()
     length = PERIOD_LENGTHS[period]
@@ -303,7 +353,7 @@ def members_suspend(
         Suspension(user=m, reason=reason, starts_at=now, ends_at=ends_at, created_by=moderator)
         for m in members
     )
-    _documents_written_on_by(members).page_changed()
+    every_page().page_changed()
     if suspensions:
         until = suspensions[0].until_text
         _log(moderator, members, f"Suspended the member {until}.{_because(reason)}")
@@ -320,19 +370,16 @@ def members_lift_suspension(*, users: QuerySet[User], moderator: User) -> int:
     current.update(lifted_at=now, lifted_by=moderator)
     freed_members = [m for m in members if m.pk in freed]
     if freed_members:
-        _documents_written_on_by(freed_members).page_changed()
+        every_page().page_changed()
     _log(moderator, freed_members, "Lifted the suspension.")
     return len(freed)
 
 
-def _documents_written_on_by(members: Sequence[Member]) -> DocumentQuerySet:
-    """The documents these members wrote on: a change in a member's standing changes what
-    those pages show (a suspended member's composer, for one)."""
-    ids = [m.pk for m in members]
-    return Document.objects.filter(
-        Q(pk__in=Comment.objects.filter(author__in=ids).values("document_id"))
-        | Q(pk__in=Highlight.objects.filter(author__in=ids).values("document_id"))
-    )
+def every_page() -> DocumentQuerySet:
+    """A change in a member's standing changes every page they see (the banner, the
+    disabled composers) and those showing their words: a suspension is rare enough to drop
+    every cached copy."""
+    return Document.objects.all()
 
 
 def _current(members: list[Member], now: dt.datetime) -> QuerySet[Suspension]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 import annotations
 from annotations.discussion import services as discussion
@@ -136,6 +137,12 @@ class Stage:
             moderation.comments_soft_delete(
                 comments=kwargs["comments"], moderator=self.moderator, reason="Spam."
             )
+        elif short == "comments_dismiss_flags":
+            kwargs["comments"].update(  # hidden by its flags, shown again once they go
+                hidden_at=timezone.now(), hidden_automatically=True, hidden_reason="Flagged."
+            )
+        elif short in {"comments_approve", "comments_reject"}:
+            kwargs["comments"].update(pending_at=timezone.now())  # a new member's first post
         elif short == "members_lift_suspension":
             moderation.members_suspend(
                 users=kwargs["users"], moderator=self.moderator, period="day", reason="Spam."

@@ -24,10 +24,10 @@ from annotations.models import Comment, Flag, Highlight, Like, Suspension
 from tests.conftest import PASSWORD
 from tests.moderating import comment_hide
 
-from .harness import accept_dialogs, allow_console_error, browser_log
+from .harness import accept_dialogs, allow_console_error, browser_log, watch_context
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
     from treaty_reader.models import Document
 
@@ -383,8 +383,9 @@ def test_a_private_highlight_is_seen_by_its_author_alone(
 
 
 def test_a_flagged_comment_is_hidden_and_its_author_suspended(
-    page: Page, context: BrowserContext, live_url: str, treaty, alice, bob, moderator, say
-) -> None:
+    page: Page, browser: Browser, context: BrowserContext, live_url: str, treaty, alice, bob,
+    moderator, say,
+) -> None:  # fmt: skip
     rude = say(alice, "Anyone who disagrees with me is an idiot.")
 
     # Bob flags it.
@@ -425,6 +426,13 @@ def test_a_flagged_comment_is_hidden_and_its_author_suspended(
     expect(page.locator("#discussion")).not_to_contain_text("idiot")
     expect(page.locator(f"#comment-{rude.pk}")).to_have_count(0)
 
+    # Alice has the discussion open in another browser, and starts a comment there.
+    alices = browser.new_context(viewport={"width": 1280, "height": 900})
+    watch_context(alices, javascript_enabled=True)
+    sign_in(alices, live_url, alice)
+    alice_page = alices.new_page()
+    alice_page.goto(live_url + DISCUSSION_PATH)
+
     # Maria suspends Alice.
     sign_in(context, live_url, moderator)
     page.goto(f"{live_url}/admin/annotations/member/")
@@ -439,20 +447,29 @@ def test_a_flagged_comment_is_hidden_and_its_author_suspended(
     suspension = Suspension.objects.get(user=alice)
     assert suspension.ends_at is not None
 
-    # Alice sees her hidden comment, may not comment, and is told why and until when.
-    sign_in(context, live_url, alice)
-    page.goto(live_url + DISCUSSION_PATH)
-    own = page.locator(f"#comment-{rude.pk}")
+    # Alice sees her hidden comment, may not comment, and is told why and until when: on
+    # the page she opened before (where posting is refused in place, her draft kept)...
+    own = alice_page.locator(f"#comment-{rude.pk}")
     expect(own.locator(".hidden-notice")).to_contain_text("Personal attack on other members.")
-    form = page.locator("#discussion-add-comment")
+    form = alice_page.locator("#discussion-add-comment")
     form.get_by_label("Add to the discussion").fill("Why was I hidden?")
-    allow_console_error(page, "status of 403")
+    allow_console_error(alice_page, "status of 403")
     form.get_by_role("button", name="Post comment").click()
-    problem = page.locator("#discussion .problem")
+    problem = alice_page.locator("#discussion .problem")
     expect(problem).to_contain_text("Your account is suspended")
     expect(problem).to_contain_text(suspension.until_text)
     expect(problem).to_contain_text("Personal attacks in the discussion.")
+    expect(form.get_by_label("Add to the discussion")).to_have_value("Why was I hidden?")
     assert not Comment.objects.filter(author=alice, body__contains="Why was I hidden").exists()
+    alices.close()
+    # ... and on every page she opens now, up front, with the composer disabled.
+    sign_in(context, live_url, alice)
+    page.goto(live_url + DISCUSSION_PATH)
+    expect(page.locator("#suspension-banner")).to_contain_text(suspension.until_text)
+    expect(page.locator("#suspension-banner")).to_contain_text(
+        "Personal attacks in the discussion."
+    )
+    expect(page.locator("#discussion-add-comment textarea")).to_be_disabled()
 
 
 # 6. Without JavaScript ----------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from annotations.discussion.services import comment_create, comment_like
 from annotations.models import (
@@ -394,3 +395,95 @@ def test_signing_out_without_a_csrf_token_is_refused_and_keeps_the_session(stage
     response = client.post(LOGOUT)
     assert response.status_code == 403
     assert session_exists(client)
+
+
+# The moderators' writes in the admin: the review queue's acts ------------------------------
+
+QUEUE = "/admin/annotations/comment/review-queue/"
+ADMIN_LOGIN = "/admin/login/?next="
+QUEUE_ACTORS = ["anonymous", "other", "suspended", "owner", "staff", "moderator"]
+
+
+def _waiting(stage: Stage) -> Comment:
+    return Comment.objects.get(author=stage.other, body="Waiting for approval.")
+
+
+QUEUE_ACTS = {
+    "hide": (
+        lambda s: {"comment": s.comment.pk, "do": "hide", "reason": "From the matrix."},
+        lambda s: Comment.objects.get(pk=s.comment.pk).is_hidden,
+    ),
+    "dismiss": (
+        lambda s: {"comment": s.comment.pk, "do": "dismiss"},
+        lambda s: not Flag.objects.filter(resolved_at__isnull=True).exists(),
+    ),
+    "suspend": (
+        lambda s: {"comment": s.comment.pk, "do": "suspend", "period": "day", "reason": "Matrix."},
+        lambda s: Suspension.objects.filter(user=s.owner, reason="Matrix.").exists(),
+    ),
+    "approve": (
+        lambda s: {"comment": _waiting(s).pk, "do": "approve"},
+        lambda s: not _waiting(s).is_pending,
+    ),
+    "reject": (
+        lambda s: {"comment": _waiting(s).pk, "do": "reject"},
+        lambda s: _waiting(s).is_hidden,
+    ),
+}
+
+
+@pytest.fixture
+def queue_stage(stage, staff_outsider) -> Stage:
+    """The stage with a flag on the owner's comment and a new member's comment waiting."""
+    Flag.objects.create(comment=stage.comment, flagger=stage.other, reason="spam")
+    waiting = comment_create(author=stage.other, document=stage.comment.document, body="x")
+    Comment.objects.filter(pk=waiting.pk).update(
+        body="Waiting for approval.", pending_at=timezone.now()
+    )
+    return stage
+
+
+def queue_client(stage: Stage, actor: str, staff: User) -> Client:
+    client = Client()
+    if actor == "anonymous":
+        return client
+    if actor == "suspended":
+        moderating.member_suspend(user=stage.owner, moderator=stage.moderator, period="week",
+                                  reason="Testing the matrix.")  # fmt: skip
+    user = {"staff": staff, "suspended": stage.owner}.get(actor) or stage.user(actor)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("act", QUEUE_ACTS)
+@pytest.mark.parametrize("actor", QUEUE_ACTORS)
+def test_only_moderators_act_in_the_review_queue(queue_stage, staff_outsider, act, actor):
+    data, done = QUEUE_ACTS[act]
+    client = queue_client(queue_stage, actor, staff_outsider)
+    before = snapshot()
+
+    response = client.post(QUEUE, data(queue_stage))
+
+    if actor == "moderator":
+        assert response.status_code == 302
+        assert response["Location"] == QUEUE
+        assert done(queue_stage)
+    else:
+        expected = 403 if actor == "staff" else 302
+        assert response.status_code == expected
+        if expected == 302:
+            assert response["Location"].startswith(ADMIN_LOGIN)
+        assert snapshot() == before
+
+
+@pytest.mark.parametrize("act", QUEUE_ACTS)
+def test_the_queue_refuses_acts_without_a_csrf_token(queue_stage, act):
+    data, _ = QUEUE_ACTS[act]
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(queue_stage.moderator)
+    before = snapshot()
+
+    response = client.post(QUEUE, data(queue_stage))
+
+    assert response.status_code == 403
+    assert snapshot() == before
