@@ -21,6 +21,11 @@ from annotations.models import Comment
 MAX_DEPTH = 5
 # Top-level comments per page of a document's discussion (each with all its replies).
 DISCUSSION_PAGE_SIZE = 20
+# Top-level comments per page of a highlight's discussion; "show more" brings the next page.
+THREAD_PAGE_SIZE = 20
+# How a highlight's discussion may be sorted (every level of replies alike), as links name it.
+THREAD_SORTS = {"oldest": "Oldest", "newest": "Newest", "liked": "Most liked"}
+DEFAULT_SORT = "oldest"
 
 
 @functools.cache
@@ -41,6 +46,18 @@ def discussion_url(slug: str, page: int = 1) -> str:
     return url if page == 1 else f"{url}?page={page}"
 
 
+def highlight_thread_url(highlight_id: int, *, sort: str = DEFAULT_SORT, page: int = 1) -> str:
+    """A page of a highlight's discussion on a page of its own (the first is the highlight's
+    page); also what HTMX asks for to sort it or show more."""
+    url = pk_url("annotations:highlight_thread", highlight_id)
+    query = "&".join(
+        part
+        for part in (f"sort={sort}" if sort != DEFAULT_SORT else "", f"page={page}" * (page > 1))
+        if part
+    )
+    return f"{url}?{query}" if query else url
+
+
 def thread_url(comment: Comment) -> str:
     """The page that shows a comment's thread: its highlight's, or the document's discussion."""
     if comment.highlight_id is None:
@@ -49,7 +66,10 @@ def thread_url(comment: Comment) -> str:
 
 
 def _location(
-    comment: Comment, parents: dict[int, int | None], roots: dict[int, tuple[str, int]]
+    comment: Comment,
+    parents: dict[int, int | None],
+    roots: dict[int, tuple[str, int]],
+    thread_roots: dict[int, int],
 ) -> str:
     """Where a comment is shown: its thread's page (for the document's discussion, the page
     with its top-level comment), or the page of the ancestor from which "continue this
@@ -63,6 +83,9 @@ def _location(
         if chain[-1] in roots:
             slug, index = roots[chain[-1]]
             return discussion_url(slug, index // DISCUSSION_PAGE_SIZE + 1) + anchor
+        page = thread_roots.get(chain[-1], 0) // THREAD_PAGE_SIZE + 1
+        if comment.highlight_id is not None and page > 1:
+            return highlight_thread_url(comment.highlight_id, page=page) + anchor
         return thread_url(comment) + anchor
     step = MAX_DEPTH - 1
     ancestor = chain[depth - ((depth - 1) // step) * step]
@@ -86,13 +109,19 @@ def comment_locations(comments: Sequence[Comment]) -> dict[int, str]:
     # Each top-level comment of a document's discussion: the document, and its place there.
     roots: dict[int, tuple[str, int]] = {}
     counted: dict[str, int] = defaultdict(int)
+    # Each top-level comment on a highlight: its place in the thread, oldest first.
+    thread_roots: dict[int, int] = {}
+    on_highlight: dict[int, int] = defaultdict(int)
     fields = ("id", "parent_id", "highlight_id", "document__slug")
     for pk, parent_id, highlight_id, slug in rows.values_list(*fields):
         parents[pk] = parent_id
         if parent_id is None and highlight_id is None:
             roots[pk] = (slug, counted[slug])
             counted[slug] += 1
-    return {c.pk: _location(c, parents, roots) for c in comments}
+        elif parent_id is None:
+            thread_roots[pk] = on_highlight[highlight_id]
+            on_highlight[highlight_id] += 1
+    return {c.pk: _location(c, parents, roots, thread_roots) for c in comments}
 
 
 def comment_location(comment: Comment) -> str:

@@ -25,8 +25,14 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 
-from annotations.discussion.locations import DISCUSSION_PAGE_SIZE, MAX_DEPTH
-from annotations.discussion.nodes import PLACEHOLDERS, Node, Thread, state_for
+from annotations.discussion.locations import (
+    DEFAULT_SORT,
+    DISCUSSION_PAGE_SIZE,
+    MAX_DEPTH,
+    THREAD_PAGE_SIZE,
+    THREAD_SORTS,
+)
+from annotations.discussion.nodes import PLACEHOLDERS, Node, Thread, ThreadPaging, state_for
 from annotations.models import Comment, Highlight, Like, readable
 from annotations.permissions import is_moderator, may_see_highlight
 from treaty_reader.models import Document
@@ -75,6 +81,23 @@ class _Forest:
             if below or self.state[comment.pk] not in PLACEHOLDERS:
                 self.kept.add(comment.pk)
 
+    def sort(self, sort: str) -> None:
+        """Order every comment's replies, and the top-level comments, as ``sort`` says: they
+        were fetched oldest first; the sorts are stable, so ties stay oldest first."""
+        if sort not in THREAD_SORTS:
+            raise ValueError(f"No such sort: {sort!r}")
+        for siblings in self.children.values():
+            if sort == "newest":
+                siblings.reverse()
+            elif sort == "liked":
+                siblings.sort(key=lambda c: -c.like_count)
+
+    def shown_below(self, comment: Comment) -> int:
+        """What a reader sees of ``comment`` and its replies: comments, not placeholders."""
+        if comment.pk not in self.kept:
+            return 0
+        return self.readable_below[comment.pk] + (self.state[comment.pk] not in PLACEHOLDERS)
+
     def nodes(self, roots: Sequence[Comment]) -> Thread:
         """Nodes for ``roots`` and their kept replies, MAX_DEPTH levels deep."""
         result = Thread()
@@ -84,6 +107,7 @@ class _Forest:
         while stack:
             comment, depth, siblings = stack.pop()
             node = Node(comment, depth, state=self.state[comment.pk], viewer_id=self.viewer_id)
+            node.replies_below = self.readable_below[comment.pk]
             siblings.append(node)
             kids = [c for c in self.children[comment.pk] if c.pk in self.kept]
             if not kids:
@@ -187,11 +211,44 @@ def discussion_page(*, document: Document, user: Viewer, number: int = 1) -> Dis
     return DiscussionPage(nodes, page)
 
 
-def highlight_thread(*, highlight: Highlight, user: Viewer) -> Thread:
-    """The discussion of one highlight. A private highlight of someone else does not exist."""
+def highlight_thread(
+    *, highlight: Highlight, user: Viewer, sort: str = DEFAULT_SORT, number: int = 1
+) -> Thread:
+    """A page of the discussion of one highlight in two queries, however long: the thread's
+    comments with their authors, and the likers of those shown. A page holds
+    ``THREAD_PAGE_SIZE`` top-level comments in the order ``sort`` names, each with its replies
+    (sorted the same way); ``Thread.paging`` says what comes next. Pages count every
+    top-level comment, so in the default order a comment stays on the same page for every
+    viewer (``locations`` links to it there). A private highlight of someone else does not
+    exist, nor does a page past the last."""
     if not may_see_highlight(highlight, user):
         raise Http404("No such highlight.")
-    return _thread(document_id=highlight.document_id, highlight_id=highlight.pk, user=user)
+    forest = _Forest(
+        thread_comments(document_id=highlight.document_id, highlight_id=highlight.pk), user=user
+    )
+    forest.sort(sort)
+    roots = forest.children[None]
+    paginator = Paginator(roots, THREAD_PAGE_SIZE, allow_empty_first_page=True)
+    if not 1 <= number <= paginator.num_pages:
+        raise Http404("The discussion has no such page.")
+    page = paginator.page(number)
+    nodes = forest.nodes(page.object_list)
+    following = roots[page.end_index() : page.end_index() + THREAD_PAGE_SIZE]
+    nodes.paging = ThreadPaging(
+        highlight_id=highlight.pk,
+        sort=sort,
+        number=number,
+        pages=paginator.num_pages,
+        next_count=sum(forest.shown_below(root) for root in following),
+    )
+    _attach_likers(
+        nodes,
+        document_id=highlight.document_id,
+        highlight_id=highlight.pk,
+        viewer_id=forest.viewer_id,
+        partial=True,
+    )
+    return nodes
 
 
 def comment_subtree(*, comment: Comment, user: Viewer) -> Node | None:
