@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from annotations.discussion import locations
 from annotations.discussion.markdown import excerpt
+from annotations.discussion.passages import Where, short_quote, where_of, with_place
 from annotations.models import Comment, Highlight
 from annotations.permissions import highlights_visible_to
 from treaty_reader.http import HtmxHttpRequest
@@ -44,6 +45,8 @@ if TYPE_CHECKING:
 REDIRECT_FIELD_NAME = "next"
 MEMBER_PAGE_SIZE = 50
 COMMENT_EXCERPT_LENGTH = 200
+HIGHLIGHT_QUOTE_LENGTH = 240
+COMMENT_QUOTE_LENGTH = 120
 
 
 def next_url(request: HttpRequest) -> str:
@@ -114,7 +117,7 @@ def member_highlights(
     highlights = Highlight.objects.filter(author=member, withdrawn_at__isnull=True)
     if viewer.pk != member.pk:
         highlights = highlights.filter(highlights_visible_to(AnonymousUser())).anchored()
-    return highlights.select_related("document").order_by("-created_at", "-id")
+    return with_place(highlights.select_related("document").order_by("-created_at", "-id"))
 
 
 def member_comments(*, member: User, viewer: AbstractBaseUser | AnonymousUser) -> QuerySet[Comment]:
@@ -128,10 +131,11 @@ def member_comments(*, member: User, viewer: AbstractBaseUser | AnonymousUser) -
     if viewer.pk != member.pk:
         comments = comments.filter(hidden_at__isnull=True)
     on_visible_highlight = Q(highlight__isnull=True) | highlights_visible_to(viewer, "highlight__")
-    return (
+    return with_place(
         comments.filter(on_visible_highlight)
-        .select_related("document")
-        .order_by("-created_at", "-id")
+        .select_related("document", "highlight")
+        .order_by("-created_at", "-id"),
+        "highlight__",
     )
 
 
@@ -139,6 +143,8 @@ def member_comments(*, member: User, viewer: AbstractBaseUser | AnonymousUser) -
 class HighlightEntry:
     highlight: Highlight
     url: str
+    where: Where  # its article
+    quote: str  # its words, each paragraph on a line
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,7 @@ class CommentEntry:
     comment: Comment
     text: str
     url: str
+    where: Where  # the passage it is about, or the document's discussion
 
 
 def _page(request: HttpRequest, items: QuerySet, param: str) -> Page:
@@ -162,10 +169,24 @@ def member_page(request: HtmxHttpRequest, username: str) -> HttpResponse:
         "member": member,
         "is_self": request.user.pk == member.pk,
         "highlights": highlights,
-        "highlight_entries": [HighlightEntry(h, h.get_absolute_url()) for h in highlights],
+        "highlight_entries": [
+            HighlightEntry(
+                h,
+                h.get_absolute_url(),
+                where_of(h, h, h.document),
+                short_quote(h.exact, HIGHLIGHT_QUOTE_LENGTH),
+            )
+            for h in highlights
+        ],
         "comments": comments,
         "comment_entries": [
-            CommentEntry(c, excerpt(c.body, COMMENT_EXCERPT_LENGTH), places[c.pk]) for c in comments
+            CommentEntry(
+                c,
+                excerpt(c.body, COMMENT_EXCERPT_LENGTH),
+                places[c.pk],
+                where_of(c.highlight, c, c.document, COMMENT_QUOTE_LENGTH),
+            )
+            for c in comments
         ],
     }
     return render(request, "annotations/accounts/member.html", context)
