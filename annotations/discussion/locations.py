@@ -7,6 +7,7 @@ thread" leads to it. Found for any number of comments in one query.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import operator
 from collections import defaultdict
@@ -21,8 +22,9 @@ from annotations.models import Comment
 MAX_DEPTH = 5
 # Top-level comments per page of a document's discussion (each with all its replies).
 DISCUSSION_PAGE_SIZE = 20
-# Top-level comments per page of a highlight's discussion; "show more" brings the next page.
-THREAD_PAGE_SIZE = 20
+# Comments on a page of a highlight's discussion: top-level comments, each with all its
+# replies, until the next would take the page past this (see ``page_starts``).
+THREAD_PAGE_COMMENTS = 50
 # How a highlight's discussion may be sorted (every level of replies alike), as links name it.
 THREAD_SORTS = {"oldest": "Oldest", "newest": "Newest", "liked": "Most liked"}
 DEFAULT_SORT = "oldest"
@@ -44,6 +46,27 @@ def pk_url(name: str, pk: int) -> str:
 def discussion_url(slug: str, page: int = 1) -> str:
     url = reverse("document_discussion", kwargs={"slug": slug})
     return url if page == 1 else f"{url}?page={page}"
+
+
+def page_starts(sizes: Sequence[int], budget: int = THREAD_PAGE_COMMENTS) -> list[int]:
+    """Where each page of a highlight's discussion starts, as indexes into its top-level
+    comments, which hold ``sizes`` comments each with their replies. A page takes them in
+    order while they fit in ``budget`` comments, and at least one however large. Sizes
+    count every comment, placeholders and hidden ones too, so the pages are the same for
+    every viewer. There is always a first page."""
+    starts = [0]
+    total = 0
+    for index, size in enumerate(sizes):
+        if total and total + size > budget:
+            starts.append(index)
+            total = 0
+        total += size
+    return starts
+
+
+def page_of(starts: Sequence[int], index: int) -> int:
+    """The page (from 1) holding the top-level comment at ``index``."""
+    return bisect.bisect_right(starts, index)
 
 
 def highlight_thread_url(highlight_id: int, *, sort: str = DEFAULT_SORT, page: int = 1) -> str:
@@ -69,7 +92,7 @@ def _location(
     comment: Comment,
     parents: dict[int, int | None],
     roots: dict[int, tuple[str, int]],
-    thread_roots: dict[int, int],
+    thread_pages: dict[int, int],
 ) -> str:
     """Where a comment is shown: its thread's page (for the document's discussion, the page
     with its top-level comment), or the page of the ancestor from which "continue this
@@ -83,7 +106,7 @@ def _location(
         if chain[-1] in roots:
             slug, index = roots[chain[-1]]
             return discussion_url(slug, index // DISCUSSION_PAGE_SIZE + 1) + anchor
-        page = thread_roots.get(chain[-1], 0) // THREAD_PAGE_SIZE + 1
+        page = thread_pages.get(chain[-1], 1)
         if comment.highlight_id is not None and page > 1:
             return highlight_thread_url(comment.highlight_id, page=page) + anchor
         return thread_url(comment) + anchor
@@ -109,9 +132,8 @@ def comment_locations(comments: Sequence[Comment]) -> dict[int, str]:
     # Each top-level comment of a document's discussion: the document, and its place there.
     roots: dict[int, tuple[str, int]] = {}
     counted: dict[str, int] = defaultdict(int)
-    # Each top-level comment on a highlight: its place in the thread, oldest first.
-    thread_roots: dict[int, int] = {}
-    on_highlight: dict[int, int] = defaultdict(int)
+    # The top-level comments on each highlight, oldest first, as its pages hold them.
+    on_highlight: dict[int, list[int]] = defaultdict(list)
     fields = ("id", "parent_id", "highlight_id", "document__slug")
     for pk, parent_id, highlight_id, slug in rows.values_list(*fields):
         parents[pk] = parent_id
@@ -119,9 +141,31 @@ def comment_locations(comments: Sequence[Comment]) -> dict[int, str]:
             roots[pk] = (slug, counted[slug])
             counted[slug] += 1
         elif parent_id is None:
-            thread_roots[pk] = on_highlight[highlight_id]
-            on_highlight[highlight_id] += 1
-    return {c.pk: _location(c, parents, roots, thread_roots) for c in comments}
+            on_highlight[highlight_id].append(pk)
+    return {
+        c.pk: _location(c, parents, roots, _thread_pages(on_highlight, parents)) for c in comments
+    }
+
+
+def _thread_pages(
+    on_highlight: dict[int, list[int]], parents: dict[int, int | None]
+) -> dict[int, int]:
+    """The page of each top-level comment on a highlight, oldest first (``page_starts``)."""
+    size: dict[int, int] = defaultdict(int)
+    top: dict[int, int] = {}
+    for pk in parents:
+        chain = [pk]
+        while chain[-1] not in top and (parent := parents.get(chain[-1])) is not None:
+            chain.append(parent)
+        root = top.get(chain[-1], chain[-1])
+        for link in chain:
+            top[link] = root
+        size[root] += 1
+    pages: dict[int, int] = {}
+    for first in on_highlight.values():
+        starts = page_starts([size[pk] for pk in first])
+        pages.update((pk, page_of(starts, index)) for index, pk in enumerate(first))
+    return pages
 
 
 def comment_location(comment: Comment) -> str:

@@ -29,8 +29,8 @@ from annotations.discussion.locations import (
     DEFAULT_SORT,
     DISCUSSION_PAGE_SIZE,
     MAX_DEPTH,
-    THREAD_PAGE_SIZE,
     THREAD_SORTS,
+    page_starts,
 )
 from annotations.discussion.nodes import PLACEHOLDERS, Node, Thread, ThreadPaging, state_for
 from annotations.models import Comment, Highlight, Like, readable
@@ -67,6 +67,10 @@ class _Forest:
         while index < len(order):
             order.extend(self.children[order[index].pk])
             index += 1
+        # Comments in each comment's subthread, itself included, whatever their state.
+        self.size: dict[int, int] = {}
+        for comment in reversed(order):
+            self.size[comment.pk] = 1 + sum(self.size[c.pk] for c in self.children[comment.pk])
         # Readable comments below each comment; a placeholder is kept only above some.
         self.readable_below: dict[int, int] = {}
         self.kept: set[int] = set()
@@ -215,12 +219,12 @@ def highlight_thread(
     *, highlight: Highlight, user: Viewer, sort: str = DEFAULT_SORT, number: int = 1
 ) -> Thread:
     """A page of the discussion of one highlight in two queries, however long: the thread's
-    comments with their authors, and the likers of those shown. A page holds
-    ``THREAD_PAGE_SIZE`` top-level comments in the order ``sort`` names, each with its replies
-    (sorted the same way); ``Thread.paging`` says what comes next. Pages count every
-    top-level comment, so in the default order a comment stays on the same page for every
-    viewer (``locations`` links to it there). A private highlight of someone else does not
-    exist, nor does a page past the last."""
+    comments with their authors, and the likers of those shown. A page holds top-level
+    comments in the order ``sort`` names, each with its replies (sorted the same way), up to
+    ``THREAD_PAGE_COMMENTS`` comments (``locations.page_starts``); ``Thread.paging`` says what
+    comes next. Pages count every comment, so in the default order a comment stays on the
+    same page for every viewer (``locations`` links to it there). A private highlight of
+    someone else does not exist, nor does a page past the last."""
     if not may_see_highlight(highlight, user):
         raise Http404("No such highlight.")
     forest = _Forest(
@@ -228,17 +232,17 @@ def highlight_thread(
     )
     forest.sort(sort)
     roots = forest.children[None]
-    paginator = Paginator(roots, THREAD_PAGE_SIZE, allow_empty_first_page=True)
-    if not 1 <= number <= paginator.num_pages:
+    starts = [*page_starts([forest.size[root.pk] for root in roots]), len(roots)]
+    pages = len(starts) - 1
+    if not 1 <= number <= pages:
         raise Http404("The discussion has no such page.")
-    page = paginator.page(number)
-    nodes = forest.nodes(page.object_list)
-    following = roots[page.end_index() : page.end_index() + THREAD_PAGE_SIZE]
+    nodes = forest.nodes(roots[starts[number - 1] : starts[number]])
+    following = roots[starts[number] : starts[min(number + 1, pages)]]
     nodes.paging = ThreadPaging(
         highlight_id=highlight.pk,
         sort=sort,
         number=number,
-        pages=paginator.num_pages,
+        pages=pages,
         next_count=sum(forest.shown_below(root) for root in following),
     )
     _attach_likers(

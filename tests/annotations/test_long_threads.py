@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from annotations.discussion import locations
-from annotations.discussion.locations import THREAD_PAGE_SIZE
+from annotations.discussion.locations import THREAD_PAGE_COMMENTS
 from annotations.highlights.services import highlight_create
 from annotations.models import Comment, Like
 from treaty_reader.models import Document
@@ -19,6 +19,30 @@ from treaty_reader.models import Document
 from .test_comment_queries import grow
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
+# A page holds top-level comments with their replies up to THREAD_PAGE_COMMENTS comments:
+# pairs of a comment and its one reply, this many to a page.
+PAIRS_PER_PAGE = THREAD_PAGE_COMMENTS // 2
+
+
+def pairs(highlight, authors, count: int) -> list[Comment]:
+    """``count`` top-level comments on ``highlight``, a second apart, each with one reply;
+    every third reply hidden by a moderator. Returns the top-level ones, oldest first."""
+    start = timezone.now() - dt.timedelta(days=1)
+    tops = Comment.objects.bulk_create(
+        Comment(document=highlight.document, highlight=highlight, author=authors[n % 2],
+                body=f"Top {n}", body_html=f"<p>Top {n}</p>",
+                created_at=start + dt.timedelta(seconds=2 * n))
+        for n in range(count)
+    )  # fmt: skip
+    Comment.objects.bulk_create(
+        Comment(document=highlight.document, highlight=highlight, author=authors[(n + 1) % 2],
+                parent=top, body=f"Reply {n}", body_html=f"<p>Reply {n}</p>",
+                created_at=start + dt.timedelta(seconds=2 * n + 1),
+                hidden_at=timezone.now() if n % 3 == 0 else None)
+        for n, top in enumerate(tops)
+    )  # fmt: skip
+    Document.objects.filter(pk=highlight.document_id).page_changed()
+    return tops
 
 
 def thread_url(highlight, **query) -> str:
@@ -104,47 +128,30 @@ def test_a_subthread_folds_without_javascript(client, talk):
 
 
 def test_a_long_thread_comes_a_page_at_a_time_and_shows_more_in_place(
-    client, alice_highlight, alice, bob, moderator
+    client, alice_highlight, alice, bob
 ):
-    grow(document=alice_highlight.document, highlight=alice_highlight, size=150,
-         authors=[alice, bob], likers=[alice, bob, moderator])  # fmt: skip
-    roots = list(
-        Comment.objects.filter(highlight=alice_highlight, parent=None).order_by("created_at", "id")
-    )
-    assert len(roots) == 50  # three pages
+    tops = pairs(alice_highlight, [alice, bob], 2 * PAIRS_PER_PAGE + 10)  # three pages
     first = client.get(f"/highlights/{alice_highlight.pk}/").content.decode()
-    top = re.findall(r'<article class="comment[^"]*" id="comment-(\d+)"', first)
-    assert [int(pk) for pk in top if int(pk) in {r.pk for r in roots}] == [
-        r.pk for r in roots[:THREAD_PAGE_SIZE]
-    ]
-    readable_on_second = (
-        Comment.objects.filter(highlight=alice_highlight, deleted_at=None, hidden_at=None)
-        .filter(
-            # the second page's top-level comments and their replies (grow nests one level)
-            pk__in=[r.pk for r in roots[THREAD_PAGE_SIZE : 2 * THREAD_PAGE_SIZE]]
-        )
-        .count()
-        + Comment.objects.filter(
-            highlight=alice_highlight,
-            deleted_at=None,
-            hidden_at=None,
-            parent__in=roots[THREAD_PAGE_SIZE : 2 * THREAD_PAGE_SIZE],
-        ).count()
-    )
+    shown_tops = re.findall(r"<p>(Top \d+)</p>", first)
+    assert shown_tops == [f"Top {n}" for n in range(PAIRS_PER_PAGE)]
+    # The next page: its top-level comments and the replies nobody hid.
+    on_second = range(PAIRS_PER_PAGE, 2 * PAIRS_PER_PAGE)
+    readable = len(on_second) + sum(1 for n in on_second if n % 3)
     more_url = thread_url(alice_highlight, page=2)
     assert (
         f'<p class="more-comments" id="highlight-{alice_highlight.pk}-more">'
         f'<a href="{more_url}" hx-get="{more_url}" hx-target="#highlight-{alice_highlight.pk}-more"'
-        f' hx-swap="outerHTML">Show {readable_on_second} more comments</a></p>'
+        f' hx-swap="outerHTML">Show {readable} more comments</a></p>'
     ) in first
 
     # HTMX: the next page's comments in place of the link, then the link to the third.
     more = client.get(more_url, HTTP_HX_TARGET=f"highlight-{alice_highlight.pk}-more", **HTMX)
     html = more.content.decode()
     assert html.startswith("<article")
-    assert f'id="comment-{roots[THREAD_PAGE_SIZE].pk}"' in html
-    assert f'id="comment-{roots[0].pk}"' not in html
+    assert re.findall(r"<p>(Top \d+)</p>", html) == [f"Top {n}" for n in on_second]
+    assert f'id="comment-{tops[0].pk}"' not in html
     assert f'href="{thread_url(alice_highlight, page=3)}"' in html
+    assert "Show 17 more comments" in html  # ten, and seven of their replies
 
     # Without JavaScript: a page of its own, with the way back and on.
     page = client.get(more_url).content.decode()
@@ -155,16 +162,37 @@ def test_a_long_thread_comes_a_page_at_a_time_and_shows_more_in_place(
     assert "more-comments" not in last
 
 
+def test_a_top_level_comment_with_more_replies_than_a_page_has_a_page_of_its_own(
+    client, alice_highlight, alice, bob, say
+):
+    small = say(alice, "Top small", highlight=alice_highlight)
+    big = say(alice, "Top big", highlight=alice_highlight)
+    for n in range(THREAD_PAGE_COMMENTS):
+        say(bob, f"Reply {n}", highlight=alice_highlight, parent=big)
+    after = say(alice, "Top after", highlight=alice_highlight)
+    pages = [client.get(thread_url(alice_highlight, page=n)).content.decode() for n in (1, 2, 3)]
+    assert [re.findall(r"<p>(Top \w+)</p>", html) for html in pages] == [
+        ["Top small"],
+        ["Top big"],
+        ["Top after"],
+    ]
+    assert pages[1].count("<p>Reply ") == THREAD_PAGE_COMMENTS
+    assert small.pk and after.pk
+
+
 def test_a_link_to_a_comment_on_a_later_page_opens_that_page(alice_highlight, alice, bob, say):
-    made = [say(bob, f"Top {n}", highlight=alice_highlight) for n in range(THREAD_PAGE_SIZE + 1)]
+    made = [
+        say(bob, f"Top {n}", highlight=alice_highlight) for n in range(THREAD_PAGE_COMMENTS + 1)
+    ]
     reply = say(alice, "Reply to the last", parent=made[-1], highlight=alice_highlight)
-    places = locations.comment_locations([made[0], made[-1], reply])
+    places = locations.comment_locations([made[0], made[-2], made[-1], reply])
     assert places[made[0].pk] == f"/highlights/{alice_highlight.pk}/#comment-{made[0].pk}"
+    assert places[made[-2].pk] == f"/highlights/{alice_highlight.pk}/#comment-{made[-2].pk}"
     later = f"/highlights/{alice_highlight.pk}/thread/?page=2"
     assert places[made[-1].pk] == f"{later}#comment-{made[-1].pk}"
     assert places[reply.pk] == f"{later}#comment-{reply.pk}"
     html = Client().get(later).content.decode()
-    assert f'id="comment-{reply.pk}"' in html
+    assert f'id="comment-{reply.pk}"' in html and f'id="comment-{made[-1].pk}"' in html
 
 
 def test_the_form_is_one_link_away_at_the_top_for_a_member(alice_client, client, talk):

@@ -9,14 +9,12 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from annotations.discussion.locations import THREAD_PAGE_SIZE
 from annotations.highlights.services import highlight_create
 from annotations.models import Comment, Highlight
-from tests.annotations.test_comment_queries import grow
+from tests.annotations.test_long_threads import PAIRS_PER_PAGE, pairs
 from treaty_reader.models import Document
 
 from .axe import assert_accessible
@@ -61,10 +59,11 @@ def busy(treaty: Document, alice: User, bob: User) -> dict[str, Highlight]:
 
 @pytest.fixture
 def long_thread(alice_highlight: Highlight, alice: User, bob: User) -> Highlight:
-    """150 comments on Alice's highlight: 50 top-level ones, three pages of them."""
-    carol = get_user_model().objects.create_user("carol")
-    grow(document=alice_highlight.document, highlight=alice_highlight, size=150,
-         authors=[alice, bob], likers=[alice, bob, carol])  # fmt: skip
+    """120 comments on Alice's highlight: 60 top-level ones, each with a reply (a third of
+    them hidden), on three pages; the 31st top-level comment has the most likes."""
+    tops = pairs(alice_highlight, [alice, bob], 2 * PAIRS_PER_PAGE + 10)
+    Comment.objects.filter(pk=tops[30].pk).update(like_count=5)
+    Document.objects.filter(pk=alice_highlight.document_id).page_changed()
     return alice_highlight
 
 
@@ -146,7 +145,7 @@ def test_a_member_sorts_folds_and_pages_a_long_thread_in_the_panel(
     roots = list(
         Comment.objects.filter(highlight=long_thread, parent=None).order_by("created_at", "id")
     )
-    expect(card.locator(".thread > article.comment")).to_have_count(THREAD_PAGE_SIZE)
+    expect(card.locator(".thread > article.comment")).to_have_count(PAIRS_PER_PAGE)
     assert top_level(card)[0] == f"comment-{roots[0].pk}"
     assert_accessible(page)
 
@@ -158,9 +157,7 @@ def test_a_member_sorts_folds_and_pages_a_long_thread_in_the_panel(
     card.get_by_role("link", name="Most liked").click()
     expect(card.get_by_role("link", name="Most liked")).to_have_attribute("aria-current", "true")
     expect(card.get_by_role("link", name="Most liked")).to_be_focused()
-    most_liked = max(roots, key=lambda c: (c.like_count, -c.created_at.timestamp()))
-    liked = Comment.objects.get(pk=most_liked.pk)
-    expect(card.locator(".thread > article.comment").first).to_have_id(f"comment-{liked.pk}")
+    expect(card.locator(".thread > article.comment").first).to_have_id(f"comment-{roots[30].pk}")
     assert_accessible(page)
 
     # Fold a subthread and open it again.
@@ -182,8 +179,8 @@ def test_a_member_sorts_folds_and_pages_a_long_thread_in_the_panel(
     more = card.get_by_role("link", name=re.compile(r"Show \d+ more comments"))
     more.focus()
     page.keyboard.press("Enter")
-    expect(card.locator(".thread > article.comment")).to_have_count(2 * THREAD_PAGE_SIZE)
-    expect(card.locator(".thread > article.comment").nth(THREAD_PAGE_SIZE)).to_be_focused()
+    expect(card.locator(".thread > article.comment")).to_have_count(2 * PAIRS_PER_PAGE)
+    expect(card.locator(".thread > article.comment").nth(PAIRS_PER_PAGE)).to_be_focused()
     shown = top_level(card)
     assert len(set(shown)) == len(shown)  # no comment twice
     assert_accessible(page)
@@ -226,7 +223,7 @@ def test_without_javascript_a_long_thread_sorts_folds_and_pages_with_links(
     page.get_by_role("link", name=re.compile(r"Show \d+ more comments")).click()
     expect(page).to_have_url(f"{live_url}/highlights/{long_thread.pk}/thread/?sort=newest&page=2")
     expect(page.locator(".pagination")).to_contain_text("Page 2 of 3")
-    assert top_level(page)[0] == f"comment-{roots[THREAD_PAGE_SIZE].pk}"
+    assert top_level(page)[0] == f"comment-{roots[PAIRS_PER_PAGE].pk}"
     expect(page.get_by_role("link", name="Add a comment")).to_have_count(0)  # signed out
 
 
@@ -239,7 +236,7 @@ def test_the_thread_page_is_accessible_in_every_state(
     assert_accessible(page)
     page.get_by_role("link", name=re.compile(r"Show \d+ more comments")).click()
     expect(page.locator(".thread > article.comment")).to_have_count(
-        50 - THREAD_PAGE_SIZE
+        PAIRS_PER_PAGE + 10
     )  # pages two and three
     page.locator("details.replies > summary").first.click()
     assert_accessible(page)
