@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from annotations.discussion import locations
 from annotations.discussion.locations import THREAD_PAGE_COMMENTS
+from annotations.discussion.services import comment_like
 from annotations.highlights.services import highlight_create
 from annotations.models import Comment, Like
 from treaty_reader.models import Document
@@ -259,3 +260,18 @@ def test_a_thread_page_costs_the_same_queries_at_any_length(
                 pages.append(len(captured))
         counts.append(pages)
     assert counts[0] == counts[1], counts
+
+
+def test_a_thread_page_names_likers_and_shows_what_the_viewer_liked(
+    bob_client, alice, bob, moderator, alice_highlight, say
+):
+    liked = say(alice, "Popular.", highlight=alice_highlight)
+    plain = say(alice, "Unloved.", highlight=alice_highlight)
+    comment_like(comment=liked, user=bob)
+    comment_like(comment=liked, user=moderator)
+    html = bob_client.get(thread_url(alice_highlight, sort="liked")).content.decode()
+    first, second = html.split(f'id="comment-{plain.pk}"')
+    assert '<span class="author">alice</span>' in first and "<p>Popular.</p>" in first
+    assert '<p class="likers-list">Liked by bob and maria.</p>' in first
+    assert 'aria-pressed="true"' in first and f'hx-post="/comments/{liked.pk}/unlike/"' in first
+    assert 'aria-pressed="false"' in second and '<span class="like-count">0 likes</span>' in second
