@@ -64,6 +64,8 @@ def document_discussion_index(request: HtmxHttpRequest, slug: str) -> HttpRespon
             "sort_label": overview.INDEX_SORTS[sort],
             "article": chosen,
             "query": _query(sort=sort, article=article),
+            # Swapped in place: say what the list now holds where a screen reader hears it.
+            "announce": bool(request.htmx),
         }
         return render(request, template, context)
 

@@ -176,6 +176,23 @@
     textarea.focus({ preventScroll: true });
   });
 
+  // The map of the conversation: a page link swaps the list it was in; the keyboard goes
+  // to the new list (the form's own controls stay where they are).
+  let paging = false;
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const link = event.detail.elt;
+    if (link && link.closest && link.closest("#discussion-index-results .pagination")) paging = true;
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    if (!paging) return;
+    paging = false;
+    const results = document.getElementById("discussion-index-results");
+    if (results) {
+      results.scrollIntoView({ block: "start" });
+      results.focus({ preventScroll: true });
+    }
+  });
+
   // Sorting swaps the whole discussion: give the keyboard back to the sort link chosen.
   let sorting = null;
   document.addEventListener("htmx:beforeRequest", (event) => {

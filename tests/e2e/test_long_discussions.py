@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from annotations.discussion.overview import INDEX_PAGE_SIZE
 from annotations.highlights.services import highlight_create
 from annotations.models import Comment, Highlight
 from tests.annotations.test_long_threads import PAIRS_PER_PAGE, pairs
@@ -124,6 +125,28 @@ def test_without_javascript_the_index_filters_and_sorts_with_its_form(
     assert listed(page) == ids(busy["ii"])
     expect(page.get_by_label("Article", exact=True)).to_have_value("2")
     expect(page.get_by_label("Sort by")).to_have_value("liked")
+
+
+def test_the_index_says_what_it_shows_and_pages_in_place(
+    page: Page, live_url: str, treaty: Document, alice: User, bob: User
+) -> None:
+    for n in range(INDEX_PAGE_SIZE + 2):
+        talk(mark(alice, treaty, "article-4-para-1", n, n + 6), bob, 1, minutes_ago=n)
+    page.goto(live_url + INDEX_PATH)
+    page.get_by_label("Article", exact=True).focus()
+    page.get_by_label("Article", exact=True).select_option(value="4")
+    status = page.locator("#index-status")
+    expect(status).to_have_text(
+        f"{INDEX_PAGE_SIZE + 2} threads on Article IV; page 1 of 2. Order in the text."
+    )
+    expect(page.get_by_label("Article", exact=True)).to_be_focused()  # the form stays put
+    next_page = page.locator(".pagination").get_by_role("link", name="Next")
+    next_page.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".index-item")).to_have_count(2)
+    expect(page.locator("#discussion-index-results")).to_be_focused()
+    expect(page).to_have_url(re.compile(r"article=4&page=2$"))
+    assert_accessible(page)
 
 
 # A long thread -------------------------------------------------------------------------------
