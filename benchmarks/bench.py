@@ -90,6 +90,10 @@ CONTAINER_ROW = "annotation container, 100 per page"
 CONTAINER_PATH = "/annotations/?iris=0&page=0"
 QUEUE_ROW = "review queue, moderator"
 QUEUE_PATH = "/admin/annotations/comment/review-queue/"
+# The map of the conversation, and the long thread as its own page sorted by likes.
+INDEX_ROW = "discussion index, anonymous"
+INDEX_PATH = TREATY_PATH + "discussion/index/"
+THREAD_PAGE_ROW = "thread of 1,000, page by likes"
 
 
 @dataclass(frozen=True)
@@ -254,10 +258,14 @@ def scenarios(prepared: dict) -> list[Scenario]:
     ]
     # A page of 100 annotations from the Web Annotation container, as JSON-LD, anonymous.
     rows.append(Scenario(CONTAINER_ROW, CONTAINER_PATH, {**base, "Accept": "application/ld+json"}))
+    rows.append(Scenario(INDEX_ROW, INDEX_PATH, base))
     if prepared["thread"]:
         rows.append(Scenario(THREAD_ROW, f"/highlights/{prepared['thread']}/", htmx))
+        path = f"/highlights/{prepared['thread']}/thread/?sort=liked"
+        rows.append(Scenario(THREAD_PAGE_ROW, path, base))
     else:
         rows.append(Scenario(THREAD_ROW, missing="no thread at this size"))
+        rows.append(Scenario(THREAD_PAGE_ROW, missing="no thread at this size"))
     if prepared["post_target"]:
         # CSRF without a session-bound token: the cookie holds a secret, the header repeats
         # it unmasked (Django accepts either form), and Origin names the HTTPS host.
@@ -413,6 +421,10 @@ def main() -> None:
                 bench_size(bench, size, f"{size.label}, PG", env, static_root, flush=True)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
+    bench.notes.append(
+        "The thread rows show a page of the thread (20 top-level comments with their replies, "
+        'then "show more"), since issue 13; the peer renders all 1,000 comments at once.'
+    )
     text = report(bench)
     print(text)
     (RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.txt").write_text(text + "\n", "utf-8")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from annotations.accounts import views as account_views
+from annotations.discussion import browsing as discussion_browsing
 from annotations.discussion import views as discussion_views
 
 from . import health, views
@@ -16,6 +17,11 @@ urlpatterns = [
         "treaties/<slug:slug>/discussion/",
         discussion_views.document_discussion,
         name="document_discussion",
+    ),
+    path(
+        "treaties/<slug:slug>/discussion/index/",
+        discussion_browsing.document_discussion_index,
+        name="document_discussion_index",
     ),
     path("accounts/", include("annotations.accounts.urls")),
     path("members/<str:username>/", account_views.member_page, name="member"),

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from annotations.api.account_views import member_api_context
 from annotations.discussion import locations
 from annotations.discussion.markdown import excerpt
+from annotations.discussion.passages import Where, short_quote, where_of, with_place
 from annotations.models import Comment, Highlight, readable
 from annotations.permissions import highlights_visible_to
 from treaty_reader.http import HtmxHttpRequest
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 REDIRECT_FIELD_NAME = "next"
 MEMBER_PAGE_SIZE = 50
 COMMENT_EXCERPT_LENGTH = 200
+HIGHLIGHT_QUOTE_LENGTH = 240
+COMMENT_QUOTE_LENGTH = 120
 
 
 def next_url(request: HttpRequest) -> str:
@@ -124,7 +127,7 @@ def member_highlights(*, member: User, viewer: User | AnonymousUser) -> QuerySet
     highlights = Highlight.objects.filter(author=member, withdrawn_at__isnull=True)
     if viewer.pk != member.pk:
         highlights = highlights.filter(highlights_visible_to(AnonymousUser())).anchored()
-    return highlights.select_related("document").order_by("-created_at", "-id")
+    return with_place(highlights.select_related("document").order_by("-created_at", "-id"))
 
 
 def member_comments(*, member: User, viewer: User | AnonymousUser) -> QuerySet[Comment]:
@@ -139,10 +142,11 @@ def member_comments(*, member: User, viewer: User | AnonymousUser) -> QuerySet[C
     if viewer.pk != member.pk:
         comments = comments.filter(readable())
     on_visible_highlight = Q(highlight__isnull=True) | highlights_visible_to(viewer, "highlight__")
-    return (
+    return with_place(
         comments.filter(on_visible_highlight)
-        .select_related("document")
-        .order_by("-created_at", "-id")
+        .select_related("document", "highlight")
+        .order_by("-created_at", "-id"),
+        "highlight__",
     )
 
 
@@ -150,6 +154,8 @@ def member_comments(*, member: User, viewer: User | AnonymousUser) -> QuerySet[C
 class HighlightEntry:
     highlight: Highlight
     url: str
+    where: Where  # its article
+    quote: str  # its words, each paragraph on a line
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,7 @@ class CommentEntry:
     comment: Comment
     text: str
     url: str
+    where: Where  # the passage it is about, or the document's discussion
 
 
 def _page(request: HttpRequest, items: QuerySet, param: str) -> Page:
@@ -173,10 +180,24 @@ def member_page(request: HtmxHttpRequest, username: str) -> HttpResponse:
         "member": member,
         "is_self": request.user.pk == member.pk,
         "highlights": highlights,
-        "highlight_entries": [HighlightEntry(h, h.get_absolute_url()) for h in highlights],
+        "highlight_entries": [
+            HighlightEntry(
+                h,
+                h.get_absolute_url(),
+                where_of(h, h, h.document),
+                short_quote(h.exact, HIGHLIGHT_QUOTE_LENGTH),
+            )
+            for h in highlights
+        ],
         "comments": comments,
         "comment_entries": [
-            CommentEntry(c, excerpt(c.body, COMMENT_EXCERPT_LENGTH), places[c.pk]) for c in comments
+            CommentEntry(
+                c,
+                excerpt(c.body, COMMENT_EXCERPT_LENGTH),
+                places[c.pk],
+                where_of(c.highlight, c, c.document, COMMENT_QUOTE_LENGTH),
+            )
+            for c in comments
         ],
     }
     if context["is_self"]:

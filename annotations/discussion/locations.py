@@ -7,6 +7,7 @@ thread" leads to it. Found for any number of comments in one query.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import operator
 from collections import defaultdict
@@ -21,6 +22,12 @@ from annotations.models import Comment
 MAX_DEPTH = 5
 # Top-level comments per page of a document's discussion (each with all its replies).
 DISCUSSION_PAGE_SIZE = 20
+# Comments on a page of a highlight's discussion: top-level comments, each with all its
+# replies, until the next would take the page past this (see ``page_starts``).
+THREAD_PAGE_COMMENTS = 50
+# How a highlight's discussion may be sorted (every level of replies alike), as links name it.
+THREAD_SORTS = {"oldest": "Oldest", "newest": "Newest", "liked": "Most liked"}
+DEFAULT_SORT = "oldest"
 
 
 @functools.cache
@@ -41,6 +48,39 @@ def discussion_url(slug: str, page: int = 1) -> str:
     return url if page == 1 else f"{url}?page={page}"
 
 
+def page_starts(sizes: Sequence[int], budget: int = THREAD_PAGE_COMMENTS) -> list[int]:
+    """Where each page of a highlight's discussion starts, as indexes into its top-level
+    comments, which hold ``sizes`` comments each with their replies. A page takes them in
+    order while they fit in ``budget`` comments, and at least one however large. Sizes
+    count every comment, placeholders and hidden ones too, so the pages are the same for
+    every viewer. There is always a first page."""
+    starts = [0]
+    total = 0
+    for index, size in enumerate(sizes):
+        if total and total + size > budget:
+            starts.append(index)
+            total = 0
+        total += size
+    return starts
+
+
+def page_of(starts: Sequence[int], index: int) -> int:
+    """The page (from 1) holding the top-level comment at ``index``."""
+    return bisect.bisect_right(starts, index)
+
+
+def highlight_thread_url(highlight_id: int, *, sort: str = DEFAULT_SORT, page: int = 1) -> str:
+    """A page of a highlight's discussion on a page of its own (the first is the highlight's
+    page); also what HTMX asks for to sort it or show more."""
+    url = pk_url("annotations:highlight_thread", highlight_id)
+    query = "&".join(
+        part
+        for part in (f"sort={sort}" if sort != DEFAULT_SORT else "", f"page={page}" * (page > 1))
+        if part
+    )
+    return f"{url}?{query}" if query else url
+
+
 def thread_url(comment: Comment) -> str:
     """The page that shows a comment's thread: its highlight's, or the document's discussion."""
     if comment.highlight_id is None:
@@ -49,7 +89,10 @@ def thread_url(comment: Comment) -> str:
 
 
 def _location(
-    comment: Comment, parents: dict[int, int | None], roots: dict[int, tuple[str, int]]
+    comment: Comment,
+    parents: dict[int, int | None],
+    roots: dict[int, tuple[str, int]],
+    thread_pages: dict[int, int],
 ) -> str:
     """Where a comment is shown: its thread's page (for the document's discussion, the page
     with its top-level comment), or the page of the ancestor from which "continue this
@@ -63,6 +106,9 @@ def _location(
         if chain[-1] in roots:
             slug, index = roots[chain[-1]]
             return discussion_url(slug, index // DISCUSSION_PAGE_SIZE + 1) + anchor
+        page = thread_pages.get(chain[-1], 1)
+        if comment.highlight_id is not None and page > 1:
+            return highlight_thread_url(comment.highlight_id, page=page) + anchor
         return thread_url(comment) + anchor
     step = MAX_DEPTH - 1
     ancestor = chain[depth - ((depth - 1) // step) * step]
@@ -86,13 +132,40 @@ def comment_locations(comments: Sequence[Comment]) -> dict[int, str]:
     # Each top-level comment of a document's discussion: the document, and its place there.
     roots: dict[int, tuple[str, int]] = {}
     counted: dict[str, int] = defaultdict(int)
+    # The top-level comments on each highlight, oldest first, as its pages hold them.
+    on_highlight: dict[int, list[int]] = defaultdict(list)
     fields = ("id", "parent_id", "highlight_id", "document__slug")
     for pk, parent_id, highlight_id, slug in rows.values_list(*fields):
         parents[pk] = parent_id
         if parent_id is None and highlight_id is None:
             roots[pk] = (slug, counted[slug])
             counted[slug] += 1
-    return {c.pk: _location(c, parents, roots) for c in comments}
+        elif parent_id is None:
+            on_highlight[highlight_id].append(pk)
+    return {
+        c.pk: _location(c, parents, roots, _thread_pages(on_highlight, parents)) for c in comments
+    }
+
+
+def _thread_pages(
+    on_highlight: dict[int, list[int]], parents: dict[int, int | None]
+) -> dict[int, int]:
+    """The page of each top-level comment on a highlight, oldest first (``page_starts``)."""
+    size: dict[int, int] = defaultdict(int)
+    top: dict[int, int] = {}
+    for pk in parents:
+        chain = [pk]
+        while chain[-1] not in top and (parent := parents.get(chain[-1])) is not None:
+            chain.append(parent)
+        root = top.get(chain[-1], chain[-1])
+        for link in chain:
+            top[link] = root
+        size[root] += 1
+    pages: dict[int, int] = {}
+    for first in on_highlight.values():
+        starts = page_starts([size[pk] for pk in first])
+        pages.update((pk, page_of(starts, index)) for index, pk in enumerate(first))
+    return pages
 
 
 def comment_location(comment: Comment) -> str:

@@ -16,7 +16,12 @@ from datetime import datetime
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
-from annotations.discussion.locations import pk_url
+from annotations.discussion.locations import (
+    DEFAULT_SORT,
+    THREAD_SORTS,
+    highlight_thread_url,
+    pk_url,
+)
 from annotations.models import Comment
 
 # Likers named beside a comment; the rest are counted ("and 12 others").
@@ -55,6 +60,8 @@ class Node:
     liked: bool = False
     # Readable replies below the depth limit, continued on the comment's own page.
     more_replies: int = 0
+    # Readable replies below it, at any depth: what collapsing its replies hides.
+    replies_below: int = 0
     viewer_id: int | None = None
     # Comments above this one whose replies end with it (set by ``flatten``).
     closes: int = 0
@@ -83,7 +90,7 @@ class Node:
     @property
     def closing(self) -> SafeString:
         """The end tags of the enclosing comments that end here, for a flat loop."""
-        return mark_safe("</div></article>" * self.closes)  # noqa: S308 - fixed markup
+        return mark_safe("</details></article>" * self.closes)  # noqa: S308 - fixed markup
 
     # Its links and times, worked out here rather than in the template (a thread shows a
     # thousand comments, and these were most of the cost of each), each link once per node.
@@ -195,8 +202,59 @@ class Node:
             stack.extend(reversed(node.children))
 
 
+@dataclass(frozen=True)
+class SortChoice:
+    key: str
+    label: str
+    url: str
+    current: bool
+
+
+@dataclass
+class ThreadPaging:
+    """Where a page of a highlight's discussion is: its sort, its number, what comes next."""
+
+    highlight_id: int
+    sort: str = DEFAULT_SORT
+    number: int = 1
+    pages: int = 1
+    next_count: int = 0  # comments (not placeholders) on the next page
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_url(self) -> str:
+        return highlight_thread_url(self.highlight_id, sort=self.sort, page=self.number + 1)
+
+    @property
+    def previous_url(self) -> str:
+        return highlight_thread_url(self.highlight_id, sort=self.sort, page=self.number - 1)
+
+    @property
+    def sorts(self) -> list[SortChoice]:
+        return [
+            SortChoice(
+                key, label, highlight_thread_url(self.highlight_id, sort=key), key == self.sort
+            )
+            for key, label in THREAD_SORTS.items()
+        ]
+
+    @property
+    def sort_label(self) -> str:
+        return THREAD_SORTS[self.sort]
+
+
 class Thread(list[Node]):
-    """The top-level nodes of a thread (or of a page of one), in order."""
+    """The top-level nodes of a thread (or of a page of one), in order; for a highlight's
+    discussion, ``paging`` says which page it is and what comes next."""
+
+    paging: ThreadPaging | None = None
 
     @property
     def rows(self) -> list[Node]:

@@ -21,12 +21,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
 
-from annotations.discussion.locations import DISCUSSION_PAGE_SIZE, MAX_DEPTH
-from annotations.discussion.nodes import PLACEHOLDERS, Node, Thread, state_for
+from annotations.discussion.locations import (
+    DEFAULT_SORT,
+    DISCUSSION_PAGE_SIZE,
+    MAX_DEPTH,
+    THREAD_SORTS,
+    page_starts,
+)
+from annotations.discussion.nodes import PLACEHOLDERS, Node, Thread, ThreadPaging, state_for
 from annotations.models import Comment, Highlight, Like, readable
 from annotations.permissions import is_moderator, may_see_highlight
 from treaty_reader.models import Document
@@ -61,6 +68,10 @@ class _Forest:
         while index < len(order):
             order.extend(self.children[order[index].pk])
             index += 1
+        # Comments in each comment's subthread, itself included, whatever their state.
+        self.size: dict[int, int] = {}
+        for comment in reversed(order):
+            self.size[comment.pk] = 1 + sum(self.size[c.pk] for c in self.children[comment.pk])
         # Readable comments below each comment; a placeholder is kept only above some.
         self.readable_below: dict[int, int] = {}
         self.kept: set[int] = set()
@@ -75,6 +86,23 @@ class _Forest:
             if below or self.state[comment.pk] not in PLACEHOLDERS:
                 self.kept.add(comment.pk)
 
+    def sort(self, sort: str) -> None:
+        """Order every comment's replies, and the top-level comments, as ``sort`` says: they
+        were fetched oldest first; the sorts are stable, so ties stay oldest first."""
+        if sort not in THREAD_SORTS:
+            raise ValueError(f"No such sort: {sort!r}")
+        for siblings in self.children.values():
+            if sort == "newest":
+                siblings.reverse()
+            elif sort == "liked":
+                siblings.sort(key=lambda c: -c.like_count)
+
+    def shown_below(self, comment: Comment) -> int:
+        """What a reader sees of ``comment`` and its replies: comments, not placeholders."""
+        if comment.pk not in self.kept:
+            return 0
+        return self.readable_below[comment.pk] + (self.state[comment.pk] not in PLACEHOLDERS)
+
     def nodes(self, roots: Sequence[Comment]) -> Thread:
         """Nodes for ``roots`` and their kept replies, MAX_DEPTH levels deep."""
         result = Thread()
@@ -84,6 +112,7 @@ class _Forest:
         while stack:
             comment, depth, siblings = stack.pop()
             node = Node(comment, depth, state=self.state[comment.pk], viewer_id=self.viewer_id)
+            node.replies_below = self.readable_below[comment.pk]
             siblings.append(node)
             kids = [c for c in self.children[comment.pk] if c.pk in self.kept]
             if not kids:
@@ -189,11 +218,108 @@ def discussion_page(*, document: Document, user: Viewer, number: int = 1) -> Dis
     return DiscussionPage(nodes, page)
 
 
-def highlight_thread(*, highlight: Highlight, user: Viewer) -> Thread:
-    """The discussion of one highlight. A private highlight of someone else does not exist."""
+def highlight_thread(
+    *, highlight: Highlight, user: Viewer, sort: str = DEFAULT_SORT, number: int = 1
+) -> Thread:
+    """A page of the discussion of one highlight in two queries, however long: the thread's
+    shape (a few columns of every comment), and the page's comments in full with their
+    authors and likers. A page holds top-level
+    comments in the order ``sort`` names, each with its replies (sorted the same way), up to
+    ``THREAD_PAGE_COMMENTS`` comments (``locations.page_starts``); ``Thread.paging`` says what
+    comes next. Pages count every comment, so in the default order a comment stays on the
+    same page for every viewer (``locations`` links to it there). A private highlight of
+    someone else does not exist, nor does a page past the last."""
     if not may_see_highlight(highlight, user):
         raise Http404("No such highlight.")
-    return _thread(document_id=highlight.document_id, highlight_id=highlight.pk, user=user)
+    forest = _Forest(_shape(highlight), user=user)
+    forest.sort(sort)
+    roots = forest.children[None]
+    starts = [*page_starts([forest.size[root.pk] for root in roots]), len(roots)]
+    pages = len(starts) - 1
+    if not 1 <= number <= pages:
+        raise Http404("The discussion has no such page.")
+    nodes = forest.nodes(roots[starts[number - 1] : starts[number]])
+    following = roots[starts[number] : starts[min(number + 1, pages)]]
+    nodes.paging = ThreadPaging(
+        highlight_id=highlight.pk,
+        sort=sort,
+        number=number,
+        pages=pages,
+        next_count=sum(forest.shown_below(root) for root in following),
+    )
+    _fill(nodes, viewer_id=forest.viewer_id)
+    return nodes
+
+
+# What a thread's shape, order and each viewer's reading of it need of every comment.
+_SHAPE = (
+    "id", "parent_id", "author_id", "created_at", "deleted_at", "hidden_at", "pending_at",
+    "like_count",
+)  # fmt: skip
+# What a comment on the page needs besides, with its author's name and likers, a row each.
+_SHOWN = (
+    "id",
+    "body",
+    "body_html",
+    "edited_at",
+    "is_imported",
+    "hidden_reason",
+    "author__username",
+    "likes__user_id",
+    "likes__user__username",
+)
+
+
+class _Shape:
+    """A comment as far as ``_Forest`` needs it: for a thousand comments, a tenth of the
+    cost of model instances. ``_fill`` makes those of the page shown full comments."""
+
+    __slots__ = (*_SHAPE, "document_id", "highlight_id")
+
+    def __init__(self, document_id: int, highlight_id: int, row: tuple) -> None:
+        self.document_id, self.highlight_id = document_id, highlight_id
+        (self.id, self.parent_id, self.author_id, self.created_at, self.deleted_at,
+         self.hidden_at, self.pending_at, self.like_count) = row  # fmt: skip
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _shape(highlight: Highlight) -> list[Comment]:
+    rows = thread_comments(document_id=highlight.document_id, highlight_id=highlight.pk)
+    values = rows.select_related(None).values_list(*_SHAPE)
+    return [_Shape(highlight.document_id, highlight.pk, row) for row in values]  # type: ignore[misc]
+
+
+def _fill(nodes: Thread, *, viewer_id: int | None) -> None:
+    """Make the page's comments full ones, with their authors, and name the likers of those
+    shown (not placeholders), in one query."""
+    on_page = {n.comment.pk: n for root in nodes for n in root.walk()}
+    if not on_page:
+        return
+    rows = (
+        Comment.objects.filter(pk__in=list(on_page))
+        .order_by("id", "likes__created_at", "likes__id")
+        .values_list(*_SHOWN)
+    )
+    user_model = get_user_model()
+    for pk, body, body_html, edited_at, imported, reason, username, liker_id, liker in rows:
+        node = on_page[pk]
+        shape = node.comment
+        if isinstance(shape, _Shape):
+            node.comment = comment = Comment(
+                id=pk, document_id=shape.document_id, highlight_id=shape.highlight_id,
+                parent_id=shape.parent_id, author_id=shape.author_id, is_imported=imported,
+                body=body, body_html=body_html, like_count=shape.like_count,
+                created_at=shape.created_at, edited_at=edited_at, deleted_at=shape.deleted_at,
+                hidden_at=shape.hidden_at, hidden_reason=reason,
+            )  # fmt: skip
+            if shape.author_id is not None:
+                comment.author = user_model(pk=shape.author_id, username=username)
+        if liker_id is not None and not node.is_placeholder:
+            node.likers.append(liker)
+            node.liked = node.liked or liker_id == viewer_id
 
 
 def comment_subtree(*, comment: Comment, user: Viewer) -> Node | None:

@@ -26,6 +26,7 @@ from django_htmx.http import reswap, retarget
 from annotations.discussion import locations, nodes, services, threads
 from annotations.discussion.forms import CommentEditForm, CommentForm
 from annotations.discussion.markdown import excerpt, quote_as_markdown, quoted_from
+from annotations.discussion.passages import Where, where_of, with_place
 from annotations.discussion.replies import replies_to
 from annotations.highlights import layer
 from annotations.models import Comment, Highlight, Notification
@@ -38,6 +39,8 @@ from treaty_reader.ratelimits import limit
 
 REPLIES_PAGE_SIZE = 30
 REPLY_EXCERPT_LENGTH = 200
+# The passage a reply is about, in a list of replies.
+QUOTE_LENGTH = 120
 
 
 def readable_node(request: HtmxHttpRequest, comment: Comment) -> nodes.Node:
@@ -359,14 +362,18 @@ class ReplyEntry:
     text: str
     url: str
     unread: bool
+    where: Where | None = None  # the passage it is about, or the document's discussion
 
 
 @require_safe
 @login_required
 def replies(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Replies to your comments and highlights, newest first; opening the page reads them."""
-    notifications = replies_to(request.user).select_related(
-        "comment__author", "comment__parent", "comment__document", "comment__highlight"
+    notifications = with_place(
+        replies_to(request.user).select_related(
+            "comment__author", "comment__parent", "comment__document", "comment__highlight"
+        ),
+        "comment__highlight__",
     )
     page = Paginator(notifications, REPLIES_PAGE_SIZE).get_page(request.GET.get("page"))
     items = list(page)
@@ -384,6 +391,7 @@ def replies(request: AuthenticatedHttpRequest) -> HttpResponse:
             text=excerpt(n.comment.body, REPLY_EXCERPT_LENGTH),
             url=places[n.comment.pk],
             unread=n.read_at is None,
+            where=where_of(n.comment.highlight, n, n.comment.document, QUOTE_LENGTH),
         )
         for n in items
     ]

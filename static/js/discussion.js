@@ -126,6 +126,10 @@
   function showNewComments() {
     for (const article of document.querySelectorAll("article.comment[data-new]")) {
       article.removeAttribute("data-new");
+      // A reply lands in its parent's replies, which the reader may have collapsed.
+      for (let replies = article.closest("details"); replies; replies = replies.parentElement.closest("details")) {
+        replies.open = true;
+      }
       article.scrollIntoView({ block: "nearest" });
       article.focus({ preventScroll: true });
     }
@@ -137,20 +141,70 @@
   // --- More of the discussion -------------------------------------------------------------
 
   // "Show more comments" is replaced by the next page's comments: keep the keyboard there,
-  // on the first of them, rather than losing focus with the link.
+  // on the first of them, rather than losing focus with the link. The document's discussion
+  // and a highlight's ("highlight-<pk>-more") work alike.
+  const MORE_LINK = /^(discussion|highlight-\d+)-more$/;
   let beforeMore = null;
   document.addEventListener("htmx:beforeSwap", (event) => {
-    if (event.detail.target.id === "discussion-more") {
+    if (MORE_LINK.test(event.detail.target.id)) {
       beforeMore = event.detail.target.previousElementSibling;
     }
   });
   document.addEventListener("htmx:afterSettle", (event) => {
-    if (event.detail.target.id !== "discussion-more" || !beforeMore) return;
+    if (!MORE_LINK.test(event.detail.target.id) || !beforeMore) return;
     const first = beforeMore.nextElementSibling;
     beforeMore = null;
     if (first && first.matches("article.comment")) {
       first.setAttribute("tabindex", "-1");
       first.focus();
+    }
+  });
+
+  // --- A long thread ----------------------------------------------------------------------
+
+  // "Add a comment" at the top of a highlight's discussion: to the form at its end, the
+  // keyboard with it. Without this file it is an ordinary link to #add-comment.
+  document.addEventListener("click", (event) => {
+    const jump = event.target.closest("[data-jump-to-composer]");
+    if (!jump) return;
+    const region = jump.closest(".thread-region");
+    const scope = (region && region.parentElement) || document;
+    const textarea = scope.querySelector("#add-comment textarea[data-comment-body]");
+    if (!textarea) return;
+    event.preventDefault();
+    textarea.scrollIntoView({ block: "center" });
+    textarea.focus({ preventScroll: true });
+  });
+
+  // The map of the conversation: a page link swaps the list it was in; the keyboard goes
+  // to the new list (the form's own controls stay where they are).
+  let paging = false;
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const link = event.detail.elt;
+    if (link && link.closest && link.closest("#discussion-index-results .pagination")) paging = true;
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    if (!paging) return;
+    paging = false;
+    const results = document.getElementById("discussion-index-results");
+    if (results) {
+      results.scrollIntoView({ block: "start" });
+      results.focus({ preventScroll: true });
+    }
+  });
+
+  // Sorting swaps the whole discussion: give the keyboard back to the sort link chosen.
+  let sorting = null;
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const link = event.detail.elt;
+    if (link && link.closest && link.closest(".thread-sorts")) sorting = link.textContent;
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    if (sorting === null) return;
+    const label = sorting;
+    sorting = null;
+    for (const link of document.querySelectorAll(".thread-sorts a[aria-current]")) {
+      if (link.textContent === label) link.focus();
     }
   });
 })();
