@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class AnnotationsConfig(AppConfig):
     name = "annotations"
     verbose_name = "Highlights and discussion"
+
+    def ready(self) -> None:
+        from .search import index
+
+        # SQLite drops a table's triggers when a migration rebuilds it: put the search
+        # index's back (and rebuild it) after every migrate.
+        post_migrate.connect(index.ensure, sender=self, dispatch_uid="search-index-ensure")

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("accounts/", include("annotations.account_urls")),
     path("members/<str:username>/", accounts.member_page, name="member"),
+    path("search/", include("annotations.search.urls")),
     path("", include("annotations.urls")),
     path("admin/", admin.site.urls),
 ]

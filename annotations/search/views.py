@@ -1,0 +1,82 @@
+"""The search page: results in three groups, a fragment of them for HTMX as the reader types.
+
+Not kept in the page cache: results depend on the viewer and change with every write.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
+
+from .forms import SearchForm
+from .parsing import QueryError
+from .queries import Results, search
+
+if TYPE_CHECKING:
+    from ..access import HtmxHttpRequest
+
+PARAMS = ("q", "kind", "by", "article", "since", "until", "sort")
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def search_page(request: HtmxHttpRequest) -> HttpResponse:
+    """``/search/?q=…``: a clear message for a query that cannot be searched (400), never
+    a server error; a page of results otherwise."""
+    form = SearchForm(request.GET)
+    results: Results | None = None
+    error = ""
+    status = 200
+    if any(request.GET.get(name) for name in PARAMS):
+        if not form.is_valid():
+            error, status = form.error_text(), 400
+        else:
+            try:
+                query = form.query()
+            except QueryError as exc:
+                error, status = str(exc), 400
+            else:
+                results = search(query, user=request.user, page=form.cleaned_data["page"] or 1)
+                _add_links(request, results)
+    context = {
+        "form": form,
+        "results": results,
+        "error": error,
+        "filters_open": any(request.GET.get(n) for n in PARAMS if n != "q"),
+    }
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "annotations/search/search.html" + ("#results" if fragment else "")
+    response = render(request, template, context, status=status)
+    if fragment:
+        # The address shows the search as a reader would write it, without empty fields.
+        response = push_url(response, _url(request, {}))
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _url(request: HtmxHttpRequest, changes: dict[str, object]) -> str:
+    params = {name: request.GET.get(name, "") for name in (*PARAMS, "page")}
+    params.update({k: str(v) for k, v in changes.items()})
+    if params.get("sort") == "relevance":
+        params["sort"] = ""
+    if params.get("page") in ("1", ""):
+        params["page"] = ""
+    kept = {k: v for k, v in params.items() if v}
+    return reverse("search") + ("?" + urlencode(kept) if kept else "")
+
+
+def _add_links(request: HtmxHttpRequest, results: Results) -> None:
+    results.every_url = _url(request, {"kind": "", "page": ""})
+    for group in results.groups:
+        group.all_url = _url(request, {"kind": group.kind, "page": ""})
+        if group.has_previous:
+            group.previous_url = _url(request, {"page": group.page - 1})
+        if group.has_next:
+            group.next_url = _url(request, {"page": group.page + 1})
