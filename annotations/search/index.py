@@ -266,7 +266,10 @@ def rebuild(connection: BaseDatabaseWrapper, progress: Progress | None = None) -
                 done += len(batch)
                 if progress:
                     progress(done, total)
-            if not pg:
+            if pg:
+                # Fresh statistics, or the planner guesses the table is empty and scans.
+                cursor.execute(f"ANALYZE {name}")
+            else:
                 cursor.execute(f"INSERT INTO {name}({name}) VALUES ('optimize')")
         return total
 
