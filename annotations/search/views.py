@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..access import HtmxHttpRequest
 
 PARAMS = ("q", "kind", "by", "article", "since", "until", "sort")
+TYPED = ("q", "by", "article", "since", "until")  # what makes a search of its own
 
 
 @require_safe
@@ -32,16 +33,19 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
     a server error; a page of results otherwise."""
     form = SearchForm(request.GET)
     results: Results | None = None
-    error = ""
+    error = hint = ""
     status = 200
-    if any(request.GET.get(name) for name in PARAMS):
+    if any(name in request.GET for name in PARAMS):
         if not form.is_valid():
             error, status = form.error_text(), 400
         else:
             try:
                 query = form.query()
             except QueryError as exc:
-                error, status = str(exc), 400
+                if any(request.GET.get(name, "").strip() for name in TYPED):
+                    error, status = str(exc), 400
+                else:  # nothing typed (yet) is not a mistake: a hint, with no error status
+                    hint = str(exc)
             else:
                 results = search(query, user=request.user, page=form.cleaned_data["page"] or 1)
                 _add_links(request, results)
@@ -49,6 +53,7 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
         "form": form,
         "results": results,
         "error": error,
+        "hint": hint,
         "filters_open": any(request.GET.get(n) for n in PARAMS if n != "q"),
     }
     fragment = request.htmx and not request.htmx.history_restore_request
