@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import load
+import search_bench
 from report import Layout, Row, table
 from servers import HOST, App, Server
 
@@ -267,6 +268,7 @@ def scenarios(prepared: dict) -> list[Scenario]:
         rows.append(Scenario(POST_ROW, path, headers, "Load+test+comment+", (200, 201, 204)))
     else:
         rows.append(Scenario(POST_ROW, missing="no highlight at this size"))
+    rows += [Scenario(name, path, base) for name, path in search_bench.ROWS]
     return rows
 
 
