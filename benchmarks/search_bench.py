@@ -14,6 +14,7 @@ Search pages are never cached, so every request runs the queries.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import sys
 import tempfile
@@ -38,7 +39,7 @@ def main() -> None:
     bench.RESULTS.mkdir(parents=True, exist_ok=True)
     measured = Bench()
     size = SIZES[-1]
-    secret = "search-bench-" + os.urandom(16).hex()
+    secret = secrets.token_urlsafe(50)
     static_root = Path(tempfile.mkdtemp(prefix="treaty-search-bench-static-"))
     base = {"X-Forwarded-Proto": "https"}
     targets = [(f"sqlite:///{bench.RESULTS / 'search.sqlite3'}", size.label, False)]

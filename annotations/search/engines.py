@@ -1,9 +1,9 @@
 """A parsed query as each engine's SQL, joined to a queryset of the things searched.
 
 ``matching(queryset, kind, terms)`` adds the index table to the queryset's FROM, keeps the rows
-that match every term, and selects ``search_score`` (lower is better on both engines);
-``marked(kind, terms, ids)`` gives a page's texts with the matches between
-``snippets.START`` and ``snippets.STOP``.
+that match every term, and selects ``search_score`` (lower is better on both engines) and,
+for a page of rows, their texts with the matches between ``snippets.START`` and
+``snippets.STOP``.
 
 What a reader typed is always a parameter, never SQL, and never the engine's query syntax:
 
@@ -56,53 +56,43 @@ def pg_tsquery(terms: Sequence[Term]) -> tuple[str, list[str]]:
     return "(" + " && ".join(sql) + ")", params
 
 
-def matching(queryset: QuerySet[M], kind: str, terms: Sequence[Term]) -> QuerySet[M]:
-    """The rows that match every term, each with its ``search_score`` (lower is better)."""
+def matching(
+    queryset: QuerySet[M], kind: str, terms: Sequence[Term], *, marked: bool = False
+) -> QuerySet[M]:
+    """The rows that match every term, each with its ``search_score`` (lower is better) and,
+    when ``marked``, each indexed column's whole text with the matches between ``START`` and
+    ``STOP`` as ``marked_<column>``: ask for those only for a page of rows, and without a
+    window function in the query (FTS5 cannot mark text once the rows were counted)."""
     source = SOURCES[kind]
     name, table = source.index, source.table
     if vendor(connection) == "sqlite":
+        select = {"search_score": f"{name}.rank"}
+        select_params: list[str] = []
+        if marked:
+            for index, column in enumerate(source.columns):
+                select[f"marked_{column}"] = f"highlight({name}, {index}, %s, %s)"
+                select_params += [START, STOP]
         return queryset.extra(  # noqa: S610 - the reader's words are parameters
-            select={"search_score": f"{name}.rank"},
+            select=select,
+            select_params=select_params,
             tables=[name],
             where=[f"{name} MATCH %s", f"{name}.rowid = {table}.id"],
             params=[fts5_match(terms)],
         )
     tsquery, params = pg_tsquery(terms)
+    select = {"search_score": f"-ts_rank({name}.document, {tsquery})"}
+    select_params = list(params)
+    if marked:
+        options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+        for column in source.columns:
+            select[f"marked_{column}"] = (
+                f"ts_headline('{CONFIG}', coalesce({table}.{column}, ''), {tsquery}, %s)"
+            )
+            select_params += [*params, options]
     return queryset.extra(  # noqa: S610 - the reader's words are parameters
-        select={"search_score": f"-ts_rank({name}.document, {tsquery})"},
-        select_params=params,
+        select=select,
+        select_params=select_params,
         tables=[name],
         where=[f"{name}.id = {table}.id", f"{name}.document @@ {tsquery}"],
         params=params,
     )
-
-
-def marked(kind: str, terms: Sequence[Term], ids: Sequence[int]) -> dict[int, dict[str, str]]:
-    """For the rows ``ids`` (a page of results), each indexed column's whole text with the
-    matches between ``START`` and ``STOP``: one query. (Apart from the page's query: FTS5
-    cannot mark text once a window function has counted the rows.)"""
-    if not ids or not terms:
-        return {}
-    source = SOURCES[kind]
-    name, table = source.index, source.table
-    places = ", ".join(["%s"] * len(ids))
-    if vendor(connection) == "sqlite":
-        columns = ", ".join(f"highlight({name}, {i}, %s, %s)" for i in range(len(source.columns)))
-        sql = (
-            f"SELECT rowid, {columns} FROM {name} "  # noqa: S608 - names are ours
-            f"WHERE {name} MATCH %s AND rowid IN ({places})"
-        )
-        params: list[object] = [*([START, STOP] * len(source.columns)), fts5_match(terms), *ids]
-    else:
-        tsquery, query_params = pg_tsquery(terms)
-        options = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
-        columns = ", ".join(
-            f"ts_headline('{CONFIG}', coalesce({c}, ''), {tsquery}, %s)" for c in source.columns
-        )
-        sql = f"SELECT id, {columns} FROM {table} WHERE id IN ({places})"  # noqa: S608
-        params = [*([*query_params, options] * len(source.columns)), *ids]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {
-            row[0]: dict(zip(source.columns, row[1:], strict=True)) for row in cursor.fetchall()
-        }

@@ -11,8 +11,8 @@ Who may find what is the pages' rule, asked of the same functions the pages ask:
   highlight does not exist for anyone else);
 - a suspended member's words stay, as on the pages: a suspension stops writing, not reading.
 
-Each group costs two queries (its page, with the total counted by a window function, and
-the page's texts with the matches marked); then one for the reply counts of the highlights
+Each group costs two queries (its page's ids, with the total counted by a window function,
+then those rows in full with the matches marked); then one for the reply counts of the highlights
 shown, one for the articles the highlights and comments shown are in, and one to find the
 member a ``by:`` filter names.
 """
@@ -158,7 +158,7 @@ def search(query: Query, *, user: Viewer, page: int = 1) -> Results:
     for kind in KINDS:
         if kind not in query.kinds:
             continue
-        queryset = _base(kind, user)
+        queryset = _visible(kind, user)
         if author_ids:
             queryset = queryset.filter(author_id__in=author_ids)
         if f.since:
@@ -172,25 +172,49 @@ def search(query: Query, *, user: Viewer, page: int = 1) -> Results:
             queryset = queryset.filter(_in_article(f.article, through))
         if query.terms:
             queryset = engines.matching(queryset, kind, query.terms)
-        queryset = queryset.annotate(search_total=Window(Count("pk"))).order_by(
-            *_order(kind, f.sort, bool(query.terms))
+        # The page's ids and the total first, joining only what decides the rows: counting
+        # every match with the page's related rows joined costs twice as much.
+        ids_and_total = list(
+            queryset.annotate(search_total=Window(Count("pk")))
+            .order_by(*_order(kind, f.sort, bool(query.terms)))
+            .values_list("pk", "search_total")[(page - 1) * size : page * size]
         )
-        rows = list(queryset[(page - 1) * size : page * size])
-        group = Group(kind, total=rows[0].search_total if rows else 0, page=page, size=size)
-        group.past_end = not rows and page > 1
-        texts = engines.marked(kind, query.terms, [row.pk for row in rows])
-        group.hits = [_hit(kind, row, texts.get(row.pk, {})) for row in rows]
+        group = Group(kind, total=ids_and_total[0][1] if ids_and_total else 0, page=page, size=size)
+        group.past_end = not ids_and_total and page > 1
+        group.hits = _hits(kind, query, [pk for pk, _ in ids_and_total])
         results.groups.append(group)
     _add_context(results)
     return results
 
 
-def _base(kind: str, user: Viewer) -> QuerySet[Any]:
+def _visible(kind: str, user: Viewer) -> QuerySet[Any]:
     if kind == "passages":
-        return Clause.objects.select_related("document", "article", "division")
+        return Clause.objects.all()
     if kind == "highlights":
-        return visible_highlights(user).select_related("document", "author")
-    return visible_comments(user).select_related("document", "author", "highlight")
+        return visible_highlights(user)
+    return visible_comments(user)
+
+
+# What a result shows of each kind, fetched for a page of them.
+_RELATED = {
+    "passages": ("document", "article", "division"),
+    "highlights": ("document", "author"),
+    "comments": ("document", "author", "highlight"),
+}
+_UNSHOWN = {"passages": (), "highlights": (), "comments": ("body_html", "hidden_reason")}
+
+
+def _hits(kind: str, query: Query, ids: list[int]) -> list[Hit]:
+    """The page's rows in full, with their texts marked: one query."""
+    if not ids:
+        return []
+    model = {"passages": Clause, "highlights": Highlight, "comments": Comment}[kind]
+    rows = model.objects.filter(pk__in=ids).select_related(*_RELATED[kind])
+    rows = rows.defer(*_UNSHOWN[kind])
+    if query.terms:
+        rows = engines.matching(rows, kind, query.terms, marked=True)
+    by_id = {row.pk: row for row in rows}
+    return [_hit(kind, by_id[pk]) for pk in ids if pk in by_id]
 
 
 def _order(kind: str, sort: str, relevance: bool) -> tuple[str, ...]:
@@ -201,10 +225,10 @@ def _order(kind: str, sort: str, relevance: bool) -> tuple[str, ...]:
     return ("search_score", *newest) if relevance and sort == "relevance" else newest
 
 
-def _hit(kind: str, row: Any, texts: dict[str, str]) -> Hit:
-    """A result, with its texts as the engine marked them (``texts``), or as they are."""
+def _hit(kind: str, row: Any) -> Hit:
+    """A result, with its texts as the engine marked them, or as they are."""
     if kind == "passages":
-        text = texts.get("text", row.text)
+        text = getattr(row, "marked_text", row.text)
         words = marked_words(text)
         mark = "?" + _mark_param(words) if words else ""
         return Hit(
@@ -216,13 +240,13 @@ def _hit(kind: str, row: Any, texts: dict[str, str]) -> Hit:
     if kind == "highlights":
         return Hit(
             row,
-            snippet=marked_html(texts.get("exact", row.exact), 240),
-            note=marked_html(texts.get("note", row.note), 200) if row.note else "",
+            snippet=marked_html(getattr(row, "marked_exact", row.exact), 240),
+            note=marked_html(getattr(row, "marked_note", row.note), 200) if row.note else "",
             url=row.get_absolute_url(),
         )
     return Hit(
         row,
-        snippet=marked_html(texts.get("body", row.body), 280),
+        snippet=marked_html(getattr(row, "marked_body", row.body), 280),
         url=threads.pk_url("annotations:comment", row.pk),
         hidden=row.hidden_at is not None,
     )
