@@ -71,7 +71,8 @@ def report(measured: object) -> str:
         f"Search under load: gunicorn, {os.environ.get('BENCH_WORKERS', 4)} workers, "
         f"{os.cpu_count()} cores shared with wrk; "
         f"{os.environ.get('BENCH_CONNECTIONS', 16)} connections",
-        f"{'size':<26} {'row':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  note",
+        f"{'size':<26} {'row':<20} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/req':>10}"
+        "  note",
     ]
     for row in measured.rows:  # type: ignore[attr-defined]
         m = row.measurement
@@ -83,11 +84,12 @@ def report(measured: object) -> str:
             )
             lines.append(
                 f"{row.size:<26} {row.name:<20} {m.rps:>8.1f} {m.p50_ms:>8.1f} {m.p99_ms:>8.1f}"
-                f"  {'; '.join(x for x in (verdict, row.note) if x)}"
+                f" {row.cpu_ms or 0:>10.1f}  {'; '.join(x for x in (verdict, row.note) if x)}"
             )
         else:
             lines.append(f"{row.size:<26} {row.name:<20} {'—':>8} {'—':>8} {'—':>8}  {row.note}")
-    lines += ["", *measured.notes, f"at {time.strftime('%Y-%m-%d %H:%M')}"]  # type: ignore[attr-defined]
+    load = os.getloadavg()[0]
+    lines += ["", *measured.notes, f"at {time.strftime('%Y-%m-%d %H:%M')}, load {load:.1f}"]  # type: ignore[attr-defined]
     return "\n".join(lines)
 
 
