@@ -71,7 +71,6 @@
     if (!passage || !passage.matches("[data-clause]")) return;
     const marks = markWords(passage, words);
     if (!marks.length) return;
-    passage.classList.add("search-target");
     marks[0].scrollIntoView({ block: "center" });
   }
 
