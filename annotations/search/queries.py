@@ -104,10 +104,6 @@ class Results:
     every_url: str = ""  # set by the view: every kind, the same query
 
     @property
-    def total(self) -> int:
-        return sum(g.total for g in self.groups)
-
-    @property
     def one_kind(self) -> bool:
         return bool(self.query.filters.kind)
 
@@ -181,7 +177,7 @@ def search(query: Query, *, user: Viewer, page: int = 1) -> Results:
         )
         group = Group(kind, total=ids_and_total[0][1] if ids_and_total else 0, page=page, size=size)
         group.past_end = not ids_and_total and page > 1
-        group.hits = _hits(kind, query, [pk for pk, _ in ids_and_total])
+        group.hits = _hits(kind, query, user, [pk for pk, _ in ids_and_total])
         results.groups.append(group)
     _add_context(results)
     return results
@@ -204,12 +200,12 @@ _RELATED = {
 _UNSHOWN = {"passages": (), "highlights": (), "comments": ("body_html", "hidden_reason")}
 
 
-def _hits(kind: str, query: Query, ids: list[int]) -> list[Hit]:
-    """The page's rows in full, with their texts marked: one query."""
+def _hits(kind: str, query: Query, user: Viewer, ids: list[int]) -> list[Hit]:
+    """The page's rows in full, with their texts marked: one query. Who may see them is
+    asked again, in case a row changed since its id was chosen."""
     if not ids:
         return []
-    model = {"passages": Clause, "highlights": Highlight, "comments": Comment}[kind]
-    rows = model.objects.filter(pk__in=ids).select_related(*_RELATED[kind])
+    rows = _visible(kind, user).filter(pk__in=ids).select_related(*_RELATED[kind])
     rows = rows.defer(*_UNSHOWN[kind])
     if query.terms:
         rows = engines.matching(rows, kind, query.terms, marked=True)
