@@ -205,7 +205,7 @@ def _hits(kind: str, query: Query, user: Viewer, ids: list[int]) -> list[Hit]:
     asked again, in case a row changed since its id was chosen."""
     if not ids:
         return []
-    rows = _visible(kind, user).filter(pk__in=ids).select_related(*_RELATED[kind])
+    rows = _visible(kind, user).filter(pk__in=ids).select_related(*_RELATED[kind]).order_by()
     rows = rows.defer(*_UNSHOWN[kind])
     if query.terms:
         rows = engines.matching(rows, kind, query.terms, marked=True)
