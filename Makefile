@@ -9,7 +9,7 @@ ADDRESS ?= 127.0.0.1:8000
 DEMO ?=
 DEMO_ARGS ?= --members 20 --highlights 150 --comments 600 --if-absent
 
-.PHONY: install run test lint clean bench
+.PHONY: install run test lint clean bench screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +32,17 @@ endif
 test: install lint
 	$(BIN)/python -m pytest
 
+## lint: style, types, the layer contract, and no model change without its migration
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## screenshots: retake the README's pictures (docs/screenshots/) in Chromium
+screenshots: install
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e/test_screenshots.py
 
 ## bench: load-test the site at three data sizes against a static ceiling and a peer (README)
 bench: install

@@ -12,21 +12,19 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from annotations.highlights.anchoring import Anchor
 from treaty_reader.models import Document
 
-from .anchoring import Anchor
-
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+    pass
+
+
+# A highlight's note and a flag's note: short plain text.
+HIGHLIGHT_NOTE_MAX_LENGTH = 1000
+FLAG_NOTE_MAX_LENGTH = 1000
 
 
 class HighlightQuerySet(models.QuerySet["Highlight"]):
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> HighlightQuerySet:
-        """Public highlights, and the viewer's own private ones; never anyone else's."""
-        if user.is_authenticated:
-            return self.filter(Q(visibility=Highlight.Visibility.PUBLIC) | Q(author=user))
-        return self.filter(visibility=Highlight.Visibility.PUBLIC)
-
     def anchored(self) -> HighlightQuerySet:
         return self.filter(status=Highlight.Status.ANCHORED, withdrawn_at__isnull=True)
 
@@ -59,7 +57,7 @@ class Highlight(models.Model):
     prefix = models.CharField(max_length=64, blank=True)
     suffix = models.CharField(max_length=64, blank=True)
     note = models.CharField(
-        max_length=1000,
+        max_length=HIGHLIGHT_NOTE_MAX_LENGTH,
         blank=True,
         help_text="The author's note on the passage, plain text.",
     )
@@ -117,6 +115,10 @@ def readable(through: str = "") -> Q:
     """Comments every reader can read, neither deleted nor hidden; ``through`` is the path
     to them from another model (``"comments__"``, ``"comment__"``)."""
     return Q(**{f"{through}deleted_at__isnull": True, f"{through}hidden_at__isnull": True})
+
+
+# How comments imported from the forum are signed: their authors were never named.
+IMPORTED_AUTHOR = "Forum reply"
 
 
 class Comment(models.Model):
@@ -186,6 +188,16 @@ class Comment(models.Model):
     @property
     def is_hidden(self) -> bool:
         return self.hidden_at is not None
+
+    @property
+    def author_name(self) -> str:
+        """The name a comment is signed with, and attributed with when quoted."""
+        return self.author.get_username() if self.author else IMPORTED_AUTHOR
+
+    @property
+    def byline(self) -> str:
+        """The name shown above the comment: an imported one says so."""
+        return f"{IMPORTED_AUTHOR} (imported)" if self.is_imported else self.author_name
 
 
 class CommentRevision(models.Model):
@@ -264,7 +276,7 @@ class Flag(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
     )
     reason = models.CharField(max_length=20, choices=Reason.choices)
-    note = models.CharField(max_length=1000, blank=True)
+    note = models.CharField(max_length=FLAG_NOTE_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(

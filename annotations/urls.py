@@ -1,26 +1,15 @@
-"""Highlights, comments and flags, all under the ``annotations`` namespace."""
+"""Every feature's URLs, under the ``annotations`` namespace: one include line per feature."""
 
 from __future__ import annotations
 
-from django.urls import path
-
-from . import comment_urls, moderation_urls, views
+from annotations.discussion import urls as discussion
+from annotations.highlights import urls as highlights
+from annotations.moderation import urls as moderation
 
 app_name = "annotations"
 
 urlpatterns = [
-    path("treaties/<slug:slug>/highlights/", views.highlight_create, name="highlight_create"),
-    path(
-        "treaties/<slug:slug>/clauses/<slug:key>/annotate/",
-        views.clause_annotate,
-        name="clause_annotate",
-    ),
-    path("highlights/<int:pk>/", views.highlight_detail, name="highlight"),
-    path(
-        "highlights/<int:pk>/visibility/", views.highlight_visibility, name="highlight_visibility"
-    ),
-    path("highlights/<int:pk>/note/", views.highlight_note, name="highlight_note"),
-    path("highlights/<int:pk>/delete/", views.highlight_delete, name="highlight_delete"),
+    *highlights.urlpatterns,
+    *discussion.urlpatterns,
+    *moderation.urlpatterns,
 ]
-urlpatterns += comment_urls.urlpatterns
-urlpatterns += moderation_urls.urlpatterns

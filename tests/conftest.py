@@ -119,7 +119,7 @@ def postgres_url() -> str:
 @pytest.fixture
 def alice_highlight(treaty, alice):
     """Alice's public highlight on the first words of Article VII."""
-    from annotations.services import highlight_create
+    from annotations.highlights.services import highlight_create
 
     return highlight_create(
         author=alice, document=treaty, start_key="article-7-para-1", start_offset=0,
@@ -130,7 +130,7 @@ def alice_highlight(treaty, alice):
 @pytest.fixture
 def alice_private_highlight(treaty, alice):
     """Alice's private highlight in Article VI: nobody else may know it exists."""
-    from annotations.services import highlight_create
+    from annotations.highlights.services import highlight_create
 
     return highlight_create(
         author=alice, document=treaty, start_key="article-6-para-1", start_offset=4,
@@ -141,7 +141,7 @@ def alice_private_highlight(treaty, alice):
 @pytest.fixture
 def say(treaty):
     """Comment through the service: ``say(author, "text", parent=..., highlight=...)``."""
-    from annotations.comments import comment_create
+    from annotations.discussion.services import comment_create
 
     def say(author, body="A comment.", *, parent=None, highlight=None):
         document = highlight.document if highlight else treaty

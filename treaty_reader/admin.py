@@ -60,11 +60,5 @@ class ClauseAdmin(admin.ModelAdmin):
         original = Clause.objects.get(pk=obj.pk)
         text = obj.text
         obj.text = original.text
-        counts = clause_update_text(clause=obj, text=text)
-        if counts:
-            moved = counts.get("moved", 0) + counts.get("fuzzy", 0)
-            messages.info(
-                request,
-                f"Re-anchored the highlights: {counts.get('unchanged', 0)} unchanged, "
-                f"{moved} moved, {counts.get('orphaned', 0)} orphaned.",
-            )
+        for summary in clause_update_text(clause=obj, text=text):
+            messages.info(request, summary)

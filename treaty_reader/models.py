@@ -6,11 +6,12 @@ from django.db import models
 from django.http import Http404
 from django.urls import reverse
 
+from .numerals import to_roman
 from .prepared import PLACEHOLDER_TEXT, PreparedQuery
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
-    def ordered(self) -> DocumentQuerySet:
+    def in_signing_order(self) -> DocumentQuerySet:
         return self.order_by("signed_on", "title")
 
     def for_page(self, slug: str) -> Document:
@@ -21,8 +22,14 @@ class DocumentQuerySet(models.QuerySet["Document"]):
             raise Http404("No such document.")
         return found[0]
 
-    def touch(self) -> int:
-        """Record that something shown on these documents' pages changed (drops cached pages)."""
+    def page_changed(self) -> int:
+        """Something readers see on these documents' pages changed: every cached copy of
+        them, for everyone and for each member, is dropped.
+
+        The one way to say so. Every write that shows on a page (a highlight, a comment, a
+        like, a moderator's action, a suspension) calls it in its own transaction; a test
+        runs every write service and fails for any that does not.
+        """
         return self.update(generation=models.F("generation") + 1)
 
 
@@ -131,8 +138,6 @@ class Article(models.Model):
 
     @property
     def roman(self) -> str:
-        from .importer import to_roman
-
         return to_roman(self.number)
 
     @property

@@ -22,8 +22,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 
-from annotations.context_processors import unread_replies
-from annotations.threads import is_moderator
+from annotations.discussion.replies import unread_replies
+from annotations.permissions import is_moderator
 
 from .models import Document
 

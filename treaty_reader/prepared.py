@@ -34,18 +34,18 @@ class _Compiled:
 
 class PreparedQuery(Generic[M]):
     def __init__(
-        self, build: Callable[[Any], models.QuerySet[M]], placeholder: object = PLACEHOLDER_ID
+        self, build: Callable[[Any], models.QuerySet[M, Any]], placeholder: object = PLACEHOLDER_ID
     ) -> None:
         self.build = build
         self.placeholder = placeholder
         self._compiled: dict[tuple[str, bool], _Compiled] = {}
 
-    def _prepare(self, value: object, *, counting: bool) -> tuple[_Compiled, list[object]]:
+    def _prepare(self, value: object, *, counting: bool) -> tuple[_Compiled, list[Any]]:
         key = (connection.vendor, counting)
         if key not in self._compiled:
             self._compiled[key] = self._compile(counting)
         compiled = self._compiled[key]
-        params = list(compiled.params)
+        params: list[Any] = list(compiled.params)
         for position in compiled.positions:
             params[position] = value
         return compiled, params

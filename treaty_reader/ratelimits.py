@@ -41,7 +41,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_login_failed
-from django.contrib.auth.views import LoginView
 from django.core.cache.backends.db import DatabaseCache
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router, transaction
@@ -51,7 +50,7 @@ from django.utils import timezone
 from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
-from annotations.access import HtmxHttpRequest, problem
+from .http import HtmxHttpRequest, problem
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +98,7 @@ def rate_for(kind: str, user: Any = None) -> str:
     return new if user is not None and is_new_account(user) else established
 
 
-def _period_text(rate: str) -> str:
+def period_text(rate: str) -> str:
     match = _RATE.fullmatch(rate)
     if match is None:
         return rate
@@ -108,7 +107,7 @@ def _period_text(rate: str) -> str:
     return f"{multiple} {name}s" if multiple and multiple != "1" else name
 
 
-def _wait_text(seconds: int) -> str:
+def wait_text(seconds: int) -> str:
     if seconds <= 60:
         return "a minute"
     minutes = -(-seconds // 60)
@@ -162,8 +161,8 @@ def limit(kind: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., Ht
                 return too_many(
                     request,
                     f"You have reached the limit of {usage['limit']} {noun} per "
-                    f"{_period_text(rate)}{whose}. You can {verb} again in "
-                    f"{_wait_text(usage['time_left'])}.",
+                    f"{period_text(rate)}{whose}. You can {verb} again in "
+                    f"{wait_text(usage['time_left'])}.",
                     usage,
                 )
             return view(request, *args, **kwargs)
@@ -196,9 +195,9 @@ def signup_guard(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         if usage is not None and usage["count"] >= usage["limit"]:
             return too_many(
                 request,
-                f"{usage['limit']} accounts per {_period_text(rate)} can be made from one "
+                f"{usage['limit']} accounts per {period_text(rate)} can be made from one "
                 f"address, and that many have been. You can sign up in "
-                f"{_wait_text(usage['time_left'])}.",
+                f"{wait_text(usage['time_left'])}.",
                 usage,
                 title="Too many sign-ups",
             )
@@ -216,7 +215,7 @@ def failed_sign_ins(request: HttpRequest) -> dict | None:
     return _usage(request, "login_failed", rate_for("login_failed"), increment=False)
 
 
-def _sign_ins_exhausted(usage: dict | None) -> bool:
+def sign_ins_exhausted(usage: dict | None) -> bool:
     return usage is not None and usage["count"] >= usage["limit"]
 
 
@@ -240,29 +239,9 @@ class RateLimitedModelBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        if request is not None and _sign_ins_exhausted(failed_sign_ins(request)):
+        if request is not None and sign_ins_exhausted(failed_sign_ins(request)):
             raise PermissionDenied("Too many failed sign-ins from this address.")
         return super().authenticate(request, username=username, password=password, **kwargs)
-
-
-class RateLimitedLoginView(LoginView):
-    """The sign-in page; a POST from an address over its failed sign-in limit gets a 429."""
-
-    def post(self, request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        usage = failed_sign_ins(request)
-        if usage is not None and _sign_ins_exhausted(usage):
-            return too_many(
-                request,
-                f"There have been {usage['limit']} failed sign-ins from your address in "
-                f"less than {_period_text(rate_for('login_failed'))}. You can try again in "
-                f"{_wait_text(usage['time_left'])}, or reset your password.",
-                usage,
-                title="Too many failed sign-ins",
-            )
-        return super().post(request, *args, **kwargs)
-
-
-login_view = RateLimitedLoginView.as_view()
 
 
 class DatabaseCounterCache(DatabaseCache):
@@ -278,8 +257,9 @@ class DatabaseCounterCache(DatabaseCache):
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         quote = connection.ops.quote_name
+        table_name: str = self._table  # type: ignore[attr-defined]  # set by DatabaseCache
         table, cache_key, value, expires = (
-            quote(name) for name in (self._table, "cache_key", "value", "expires")
+            quote(name) for name in (table_name, "cache_key", "value", "expires")
         )
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         now = connection.ops.adapt_datetimefield_value(

@@ -10,14 +10,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape as _escape
+from typing import cast
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from annotations.anchoring import segment
-
-from .importer import from_roman, parse_number, to_roman
 from .models import Article, Clause, Division
+from .numerals import from_roman, parse_number
+from .segments import segment
 
 # "Article III, Section 2", "Article VIII", "Part One": a general rule, resolved against the
 # document's own structure so only references to something that exists become links.
@@ -150,7 +150,8 @@ def clause_pieces(
     pieces: list[Piece] = []
     # Plain string building, not format_html: this runs for every mark on the page. Every
     # piece of text is escaped; the rest are numbers, fixed words and escaped hrefs.
-    for start, end, (link_labels, mark_labels) in segment(high - low, layers):
+    for start, end, labels in segment(high - low, layers):
+        link_labels, mark_labels = cast("tuple[frozenset[str], frozenset[int]]", labels)
         start, end = start + low, end + low
         piece = _escape(text[start:end])
         if link_labels:
@@ -201,7 +202,3 @@ def _mark_label(count: int, comments: int) -> str:
     if comments:
         label += f", {comments} comment{'s' if comments != 1 else ''}"
     return label
-
-
-def article_label(article: Article) -> str:
-    return f"Article {to_roman(article.number)}"

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import F
 
-from .importer import ParsedDocument
 from .models import Article, Clause, Division, Document
+from .signals import text_corrected, text_imported
+from .sources.common import ParsedDocument
 
 # Added to every ``order`` before renumbering: the (document, order) constraints cannot be
 # deferred on SQLite, and rows may swap places.
@@ -22,6 +23,7 @@ class ImportReport:
     clauses_added: int = 0
     clauses_changed: int = 0
     clauses_removed: int = 0
+    # Filled in by the receivers of ``signals.text_imported``:
     replies_changed: int = 0
     reanchor: dict[str, int] = field(default_factory=dict)
 
@@ -86,11 +88,9 @@ def document_import(*, parsed: ParsedDocument) -> ImportReport:
     if changed_fields:
         document.save(update_fields=[*changed_fields, "updated_at"])
 
-    from annotations.services import discussion_import_replies, highlights_reanchor
-
-    report.replies_changed = discussion_import_replies(document=document, replies=parsed.replies)
-    if text_changed and not created:
-        report.reanchor = highlights_reanchor(document=document)
+    text_imported.send(
+        sender=Document, report=report, parsed=parsed, text_changed=text_changed and not created
+    )
     return report
 
 
@@ -185,16 +185,16 @@ def _sync_clauses(
 
 
 @transaction.atomic
-def clause_update_text(*, clause: Clause, text: str) -> dict[str, int]:
-    """Correct one clause's text (from the admin) and re-anchor the highlights it carries."""
+def clause_update_text(*, clause: Clause, text: str) -> list[str]:
+    """Correct one clause's text (from the admin); what hangs on the text follows it
+    (``signals.text_corrected``). Returns the receivers' one-line summaries."""
     text = text.strip()
     if not text:
         raise ValueError("A clause cannot be empty.")
     if text == clause.text:
-        return {}
+        return []
     clause.text = text
     clause.save(update_fields=["text"])
     Document.objects.filter(pk=clause.document_id).update(version=F("version") + 1)
-    from annotations.services import highlights_reanchor
-
-    return highlights_reanchor(document=clause.document)
+    responses = text_corrected.send(sender=Document, document=clause.document)
+    return [summary for _, summary in responses if summary]

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from annotations import accounts
+from annotations.accounts import views as account_views
+from annotations.discussion import views as discussion_views
 
 from . import health, views
 
@@ -13,11 +14,11 @@ urlpatterns = [
     path("treaties/<slug:slug>/", views.document_detail, name="document"),
     path(
         "treaties/<slug:slug>/discussion/",
-        views.document_discussion,
+        discussion_views.document_discussion,
         name="document_discussion",
     ),
-    path("accounts/", include("annotations.account_urls")),
-    path("members/<str:username>/", accounts.member_page, name="member"),
+    path("accounts/", include("annotations.accounts.urls")),
+    path("members/<str:username>/", account_views.member_page, name="member"),
     path("search/", include("annotations.search.urls")),
     path("", include("annotations.urls")),
     path("admin/", admin.site.urls),

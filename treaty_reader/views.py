@@ -1,21 +1,20 @@
-"""The reading views: the list of documents, a document's page and its discussion."""
+"""The reading views: the list of documents and a document's page."""
 
 from __future__ import annotations
 
 import re
 
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 from django.views.defaults import page_not_found
 
-from annotations import queries as annotation_queries
-from annotations import threads
-from annotations.access import HtmxHttpRequest, problem
+from annotations.highlights import layer as annotation_queries
 
+from .http import HtmxHttpRequest, problem
 from .models import Document
 from .page_cache import PAGE_CACHE_SECONDS, cached_page
 from .reading import outline
@@ -33,7 +32,7 @@ def not_found(request: HtmxHttpRequest, exception: Exception) -> HttpResponse:
 
 @require_safe
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    documents = Document.objects.ordered()
+    documents = Document.objects.in_signing_order()
     return render(request, "treaty_reader/home.html", {"documents": documents})
 
 
@@ -82,35 +81,3 @@ def treaty_text(document: Document, layer: annotation_queries.ReaderLayer) -> Sa
             if key in html:
                 pieces[2 * index + 1] = html[key]
     return mark_safe("".join(pieces))  # noqa: S308 - rendered by the template and clause_html
-
-
-@require_safe
-def document_discussion(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """A page of the discussion of the document as a whole, oldest first: a page of its own,
-    or for HTMX the first page loaded into the reading page ("discussion-body") or a later
-    one appended where its "more" link was."""
-    document = Document.objects.for_page(slug)
-    number = request.GET.get("page", "1")
-    pages = annotation_queries.public_layer(document).discussion_pages
-    if not re.fullmatch(r"[0-9]{1,9}", number) or not 1 <= int(number) <= pages:
-        raise Http404("The discussion has no such page.")
-    appending = bool(request.htmx) and request.htmx.target == "discussion-more"
-    if request.htmx:
-        template = "treaty_reader/discussion.html#" + ("more" if appending else "body")
-    else:
-        template = "treaty_reader/discussion.html"
-
-    def page() -> HttpResponse:
-        discussion = threads.discussion_page(
-            document=document, user=request.user, number=int(number)
-        )
-        context = {
-            "document": document,
-            "thread": discussion.nodes,
-            "page": discussion.page,
-            "highlight": None,
-            "appendable": bool(request.htmx),
-        }
-        return render(request, template, context)
-
-    return cached_page(request, document, f"discussion.{template}.{number}", page, ("page",))

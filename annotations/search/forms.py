@@ -54,7 +54,7 @@ class SearchForm(forms.Form):
 
     def error_text(self) -> str:
         """Every field's errors, as one message for the top of the results."""
-        messages = []
+        messages: list[str] = []
         for name, errors in self.errors.items():
             label = self.fields[name].label or name
             messages.extend(f"{label}: {error}" for error in errors)

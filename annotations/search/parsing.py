@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from treaty_reader.importer import from_roman
+from treaty_reader.numerals import from_roman
 
 MAX_QUERY_LENGTH = 200
 MIN_PREFIX_LENGTH = 2
@@ -99,7 +99,7 @@ class Query:
     @property
     def kinds(self) -> tuple[str, ...]:
         """The groups this query can find anything in."""
-        wanted = (self.filters.kind,) if self.filters.kind else KINDS
+        wanted: tuple[str, ...] = (self.filters.kind,) if self.filters.kind else KINDS
         if self.filters.excludes_passages:
             wanted = tuple(k for k in wanted if k != "passages")
         return wanted

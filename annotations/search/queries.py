@@ -3,10 +3,10 @@ queries however much matches.
 
 Who may find what is the pages' rule, asked of the same functions the pages ask:
 
-- highlights: ``HighlightQuerySet.visible_to`` (public ones, and the viewer's own private
-  ones; ``threads.may_see_highlight`` for one), not withdrawn by their author;
+- highlights: ``permissions.highlights_visible_to`` (public ones, and the viewer's own
+  private ones; ``permissions.may_see_highlight`` for one), not withdrawn by their author;
 - comments: readable ones (``models.readable``: neither deleted nor hidden); a hidden one
-  also for its author and for moderators (``threads.is_moderator``), marked as hidden, as
+  also for its author and for moderators (``permissions.is_moderator``), marked as hidden, as
   a thread shows it; and only on a thread the viewer may see (a comment on someone's private
   highlight does not exist for anyone else);
 - a suspended member's words stay, as on the pages: a suspension stops writing, not reading.
@@ -27,17 +27,18 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.urls import reverse
 
-from treaty_reader.importer import to_roman
+from annotations.discussion.locations import discussion_url, pk_url
+from annotations.models import Comment, Highlight, readable
+from annotations.permissions import highlights_visible_to, is_moderator
 from treaty_reader.models import Clause
+from treaty_reader.numerals import to_roman
 
-from .. import threads
-from ..models import Comment, Highlight, readable
 from . import engines
 from .parsing import KINDS, Query
 from .snippets import marked_html, marked_words
 
 if TYPE_CHECKING:
-    from ..threads import Viewer
+    from annotations.permissions import Viewer
 
 # Results per group: a few of each when every kind is shown, more for one kind on its own.
 OVERVIEW_SIZE = 5
@@ -109,7 +110,7 @@ class Results:
 
 
 def visible_highlights(user: Viewer) -> QuerySet[Highlight]:
-    return Highlight.objects.visible_to(user).filter(withdrawn_at__isnull=True)
+    return Highlight.objects.filter(highlights_visible_to(user), withdrawn_at__isnull=True)
 
 
 def visible_comments(user: Viewer) -> QuerySet[Comment]:
@@ -117,12 +118,10 @@ def visible_comments(user: Viewer) -> QuerySet[Comment]:
     shown = readable()
     if user.is_authenticated:
         hidden = Q(deleted_at__isnull=True, hidden_at__isnull=False)
-        if not threads.is_moderator(user):
+        if not is_moderator(user):
             hidden &= Q(author=user)
         shown |= hidden
-    on_visible_thread = Q(highlight__isnull=True) | Q(
-        highlight__in=Highlight.objects.visible_to(user).values("id")
-    )
+    on_visible_thread = Q(highlight__isnull=True) | highlights_visible_to(user, "highlight__")
     return Comment.objects.filter(shown & on_visible_thread)
 
 
@@ -243,7 +242,7 @@ def _hit(kind: str, row: Any) -> Hit:
     return Hit(
         row,
         snippet=marked_html(getattr(row, "marked_body", row.body), 280),
-        url=threads.pk_url("annotations:comment", row.pk),
+        url=pk_url("annotations:comment", row.pk),
         hidden=row.hidden_at is not None,
     )
 
@@ -259,7 +258,13 @@ def _add_context(results: Results) -> None:
     highlights = [h.obj for h in by_kind["highlights"].hits] if "highlights" in by_kind else []
     comments = [h.obj for h in by_kind["comments"].hits] if "comments" in by_kind else []
     if highlights:
-        counts = threads.highlight_comment_counts(h.pk for h in highlights)
+        counts = dict(
+            Comment.objects.filter(readable(), highlight_id__in=[h.pk for h in highlights])
+            .order_by()
+            .values("highlight_id")
+            .annotate(n=Count("id"))
+            .values_list("highlight_id", "n")
+        )
         for hit in by_kind["highlights"].hits:
             hit.replies = counts.get(hit.obj.pk, 0)
     anchored = [*highlights, *(c.highlight for c in comments if c.highlight is not None)]
@@ -279,7 +284,7 @@ def _add_context(results: Results) -> None:
         comment: Comment = hit.obj
         if comment.highlight is None:
             hit.where = f"the discussion of {comment.document}"
-            hit.where_url = threads.discussion_url(comment.document.slug)
+            hit.where_url = discussion_url(comment.document.slug)
         else:
             number = articles.get((comment.highlight.document_id, comment.highlight.start_key))
             hit.article = _article_label(number)

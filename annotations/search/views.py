@@ -20,7 +20,7 @@ from .parsing import QueryError
 from .queries import Results, search
 
 if TYPE_CHECKING:
-    from ..access import HtmxHttpRequest
+    from treaty_reader.http import HtmxHttpRequest
 
 PARAMS = ("q", "kind", "by", "article", "since", "until", "sort")
 TYPED = ("q", "by", "article", "since", "until")  # what makes a search of its own

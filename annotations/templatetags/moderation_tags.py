@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from ..models import Comment, Highlight, Suspension
-from ..moderation import open_flags
+from annotations.models import Comment, Highlight, Suspension
+from annotations.moderation.services import open_flags
+from annotations.permissions import highlights_in_admin
 
 register = template.Library()
 
@@ -32,9 +33,9 @@ def moderation_attention(context: template.Context) -> dict[str, Any]:
         "recent_url": f"{comments}?{urlencode({'created_at__gte': since.isoformat()})}",
     }
     if user.has_perm("annotations.view_highlight"):
-        orphans = Highlight.objects.filter(status=Highlight.Status.ORPHANED)
-        if not user.is_superuser:
-            orphans = orphans.filter(visibility=Highlight.Visibility.PUBLIC)
+        orphans = Highlight.objects.filter(
+            highlights_in_admin(user), status=Highlight.Status.ORPHANED
+        )
         out["orphaned"] = orphans.count()
         out["orphaned_url"] = (
             reverse("admin:annotations_highlight_changelist") + "?status__exact=orphaned"

@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from annotations import services
+from annotations.highlights import services
 from annotations.models import Comment, Highlight
 
 from ..conftest import PASSWORD

@@ -5,7 +5,7 @@ from itertools import pairwise
 
 import pytest
 
-from annotations.anchoring import (
+from annotations.highlights.anchoring import (
     CLAUSE_SEPARATOR,
     CONTEXT_LENGTH,
     MAX_QUOTE_LENGTH,
@@ -17,8 +17,8 @@ from annotations.anchoring import (
     check_quote,
     clause_spans,
     reanchor,
-    segment,
 )
+from treaty_reader.segments import segment
 
 # From the Anglo-Soviet Treaty of 26 May 1942.
 ARTICLE_4 = (

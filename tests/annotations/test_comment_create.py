@@ -197,7 +197,7 @@ def test_a_post_without_the_csrf_token_is_refused(treaty, alice):
 
 
 def test_nul_characters_are_dropped_rather_than_breaking_the_database(treaty, alice):
-    from annotations.comments import comment_create
+    from annotations.discussion.services import comment_create
 
     comment = comment_create(author=alice, document=treaty, body="\x00javascript:alert(1)\x00")
 

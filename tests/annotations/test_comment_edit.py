@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import Client
 from django.utils import timezone
 
-from annotations.comments import comment_edit
+from annotations.discussion.services import comment_edit
 from annotations.models import Comment, CommentRevision
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
-from annotations import threads
+from annotations.discussion import locations, threads
 from annotations.models import Comment, Like
 from treaty_reader.models import Document
 
@@ -63,7 +63,7 @@ def grow(*, document, highlight=None, size: int, authors: list[User], likers: li
     for comment in created:
         comment.like_count = sum(1 for like in likes if like.comment_id == comment.pk)
     Comment.objects.bulk_update(created, ["like_count"], batch_size=500)
-    Document.objects.filter(pk=document.pk).touch()  # bulk writes bypass the services
+    Document.objects.filter(pk=document.pk).page_changed()  # bulk writes bypass the services
     return created[0]
 
 
@@ -90,9 +90,9 @@ def test_the_document_discussion_costs_the_same_queries_at_any_size(
     html = response.content.decode()
     # A page of top-level comments with their replies, and the way to the others.
     roots = Comment.objects.filter(document=treaty, highlight=None, parent=None).count()
-    pages = -(-roots // threads.DISCUSSION_PAGE_SIZE)
+    pages = -(-roots // locations.DISCUSSION_PAGE_SIZE)
     assert pages > 10 and f"Page 1 of {pages}" in html
-    assert html.count('<article class="comment') > threads.DISCUSSION_PAGE_SIZE
+    assert html.count('<article class="comment') > locations.DISCUSSION_PAGE_SIZE
     with django_assert_num_queries(7):
         alice_client.get(f"{DISCUSSION}?page={pages}")
     with django_assert_num_queries(7):  # the next page, appended by HTMX
@@ -117,7 +117,7 @@ def test_a_thread_of_1000_comments_is_two_queries_and_renders_without_more(
             "document": alice_highlight.document, "user": alice,
         }  # fmt: skip
         with django_assert_num_queries(0):
-            html = render_to_string("annotations/comments/_thread.html", context)
+            html = render_to_string("annotations/discussion/_thread.html", context)
         sizes.append(html.count('<article class="comment'))
     assert sizes[0] < sizes[1]
 

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 import pytest
 from django.test import Client
 
-from annotations.comments import comment_edit
+from annotations.discussion.services import comment_edit
 from annotations.models import Comment
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty

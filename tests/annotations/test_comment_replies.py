@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.test import Client
 from django.utils import timezone
 
-from annotations import threads
+from annotations.discussion import replies
 from annotations.models import Notification
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
@@ -63,7 +63,7 @@ def test_replies_that_were_deleted_or_hidden_are_neither_counted_nor_listed(
     deleted.save()
     hidden.hidden_at = timezone.now()
     hidden.save()
-    assert threads.unread_reply_count(alice) == 0
+    assert replies.unread_reply_count(alice) == 0
     html = alice_client.get(REPLIES).content.decode()
     assert "Deleted answer." not in html and "Hidden answer." not in html
     assert "No replies yet." in html
@@ -74,7 +74,7 @@ def test_the_unread_count_is_one_query(say, alice, bob, django_assert_num_querie
     for n in range(5):
         say(bob, f"Answer {n}.", parent=comment)
     with django_assert_num_queries(1):
-        assert threads.unread_reply_count(alice) == 5
+        assert replies.unread_reply_count(alice) == 5
 
 
 def test_the_replies_page_needs_a_member(client, treaty):

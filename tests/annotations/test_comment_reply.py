@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from annotations.discussion.markdown import quote_as_markdown
 from annotations.models import Comment, Notification
-from annotations.rendering import quote_as_markdown
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
 DOCUMENT_COMMENT = "/treaties/anglo-soviet-treaty-1942/comments/"

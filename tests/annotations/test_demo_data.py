@@ -12,10 +12,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count
 from django.utils import timezone
 
-from annotations import anchoring
-from annotations.demo import MAX_DEPTH, demo_members
+from annotations.demo import REPLY_DEPTH_LIMIT, demo_members
+from annotations.highlights import anchoring
+from annotations.highlights.services import document_text, highlight_create
 from annotations.models import Comment, Highlight, Like, Notification
-from annotations.services import document_text, highlight_create
 
 SMALL = ["--members=8", "--highlights=40", "--comments=150", "--seed=7"]
 
@@ -145,7 +145,7 @@ def test_replies_stay_in_their_thread_after_their_parent_and_nest_at_most_eight_
             assert parent.created_at < node.created_at
             depth, node = depth + 1, parent
         depths.append(depth)
-    assert max(depths) <= MAX_DEPTH
+    assert max(depths) <= REPLY_DEPTH_LIMIT
     assert depths.count(0) > depths.count(1) > depths.count(3) > 0
     on_document = Comment.objects.filter(is_imported=False, highlight__isnull=True)
     assert on_document.exists()

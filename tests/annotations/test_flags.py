@@ -8,9 +8,11 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
-from annotations import moderation, threads
+from annotations.discussion import threads
+from annotations.highlights.services import highlight_create
 from annotations.models import Comment, Flag, Highlight, Suspension
-from annotations.services import highlight_create
+from annotations.moderation import services as moderation
+from tests import moderating
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -158,7 +160,7 @@ def test_an_unknown_comment_is_not_found(bob_client, treaty):
 
 
 def test_a_hidden_comment_cannot_be_flagged(bob_client, comment, moderator):
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="Spam")
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="Spam")
 
     assert bob_client.get(url(comment)).status_code == 404
     assert bob_client.post(url(comment), {"reason": "spam"}).status_code == 404
@@ -187,7 +189,7 @@ def test_a_comment_on_someone_elses_private_highlight_does_not_exist(bob_client,
 
 @pytest.fixture
 def suspended_bob(bob, moderator) -> Suspension:
-    return moderation.member_suspend(
+    return moderating.member_suspend(
         user=bob, moderator=moderator, period="week", reason="Spamming the discussion."
     )
 
@@ -218,7 +220,7 @@ def test_a_suspended_member_is_told_before_filling_in_the_form(bob_client, comme
 
 
 def test_an_indefinite_suspension_says_so(bob, moderator, comment):
-    moderation.member_suspend(user=bob, moderator=moderator, period="indefinitely", reason="Bot.")
+    moderating.member_suspend(user=bob, moderator=moderator, period="indefinitely", reason="Bot.")
     client = Client()
     client.force_login(bob)
 
@@ -235,8 +237,8 @@ def test_a_suspended_member_can_still_read(bob_client, comment, suspended_bob):
 
 
 def test_once_the_suspension_is_lifted_the_member_can_flag(bob_client, bob, comment, moderator):
-    moderation.member_suspend(user=bob, moderator=moderator, period="day", reason="Cool off.")
-    moderation.suspension_lift(user=bob, moderator=moderator)
+    moderating.member_suspend(user=bob, moderator=moderator, period="day", reason="Cool off.")
+    moderating.suspension_lift(user=bob, moderator=moderator)
 
     response = bob_client.post(url(comment), {"reason": "spam"})
 
@@ -250,7 +252,9 @@ def test_once_the_suspension_is_lifted_the_member_can_flag(bob_client, bob, comm
 def render_button(comment: Comment, user) -> str:
     """The comment's text and actions, as the discussion shows them to ``user``."""
     node = threads.comment_node(comment=comment, user=user)
-    return render_to_string("annotations/_comment.html#main", {"node": node, "user": user})
+    return render_to_string(
+        "annotations/discussion/_comment.html#main", {"node": node, "user": user}
+    )
 
 
 def test_the_flag_button_works_with_and_without_javascript(comment, bob):
@@ -264,6 +268,6 @@ def test_the_flag_button_works_with_and_without_javascript(comment, bob):
 def test_the_flag_button_is_not_on_ones_own_or_a_removed_comment(comment, alice, bob, moderator):
     assert 'class="flag-button"' not in render_button(comment, alice)
     assert 'class="flag-button"' in render_button(comment, bob)
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="Spam")
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="Spam")
     assert 'class="flag-button"' not in render_button(comment, bob)
     assert 'class="flag-button"' not in render_button(comment, moderator)

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from annotations.highlights.services import highlight_create
 from annotations.models import Comment, Highlight
-from annotations.services import highlight_create
 from treaty_reader.models import Clause, Document
 
 from ..conftest import SOURCE, queries_for
@@ -352,7 +352,7 @@ def test_the_page_costs_the_same_queries_with_2000_highlights(
             )  # fmt: skip
         )
     Highlight.objects.bulk_create(rows)
-    Document.objects.filter(pk=treaty.pk).touch()  # as every service does
+    Document.objects.filter(pk=treaty.pk).page_changed()  # as every service does
 
     assert queries_for(lambda: client.get(PAGE)) == anonymous
     assert queries_for(lambda: alice_client.get(PAGE)) == member

@@ -15,9 +15,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from annotations import moderation
-from annotations.access import active_suspension
 from annotations.models import Comment, Flag, Member, Suspension
+from annotations.moderation import services as moderation
+from annotations.permissions import active_suspension
+from tests import moderating
 
 from ..conftest import PASSWORD
 
@@ -56,7 +57,7 @@ def flag(comment, bob) -> Flag:
 
 
 def test_hiding_a_comment_records_who_when_and_why(comment, moderator):
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="Personal attack")
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="Personal attack")
 
     comment.refresh_from_db()
     assert comment.is_hidden
@@ -70,7 +71,7 @@ def test_hiding_a_comment_records_who_when_and_why(comment, moderator):
 
 def test_hiding_needs_a_reason(comment, moderator):
     with pytest.raises(ValidationError):
-        moderation.comment_hide(comment=comment, moderator=moderator, reason="   ")
+        moderating.comment_hide(comment=comment, moderator=moderator, reason="   ")
 
     comment.refresh_from_db()
     assert not comment.is_hidden
@@ -79,11 +80,11 @@ def test_hiding_needs_a_reason(comment, moderator):
 
 def test_a_reason_longer_than_the_column_is_refused(comment, moderator):
     with pytest.raises(ValidationError):
-        moderation.comment_hide(comment=comment, moderator=moderator, reason="x" * 501)
+        moderating.comment_hide(comment=comment, moderator=moderator, reason="x" * 501)
 
 
 def test_hiding_resolves_the_comments_open_flags(comment, flag, moderator):
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="Abuse")
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="Abuse")
 
     flag.refresh_from_db()
     assert flag.resolution == Flag.Resolution.HIDDEN
@@ -92,7 +93,7 @@ def test_hiding_resolves_the_comments_open_flags(comment, flag, moderator):
 
 
 def test_hiding_a_hidden_comment_changes_nothing(comment, moderator):
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="First")
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="First")
     outcome = moderation.comments_hide(
         comments=Comment.objects.filter(pk=comment.pk), moderator=moderator, reason="Second"
     )
@@ -104,8 +105,8 @@ def test_hiding_a_hidden_comment_changes_nothing(comment, moderator):
 
 
 def test_unhiding_shows_the_comment_again_and_is_logged(comment, moderator):
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="Abuse")
-    moderation.comment_unhide(comment=comment, moderator=moderator, reason="Misread it")
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="Abuse")
+    moderating.comment_unhide(comment=comment, moderator=moderator, reason="Misread it")
 
     comment.refresh_from_db()
     assert not comment.is_hidden
@@ -115,14 +116,14 @@ def test_unhiding_shows_the_comment_again_and_is_logged(comment, moderator):
 
 
 def test_unhiding_needs_no_reason(comment, moderator):
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="Abuse")
-    moderation.comment_unhide(comment=comment, moderator=moderator)
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="Abuse")
+    moderating.comment_unhide(comment=comment, moderator=moderator)
 
     assert log_messages(comment)[-1] == "Unhid the comment."
 
 
 def test_deleting_is_soft_and_logged_with_its_reason(comment, flag, moderator):
-    moderation.comment_soft_delete(comment=comment, moderator=moderator, reason="Spam link")
+    moderating.comment_soft_delete(comment=comment, moderator=moderator, reason="Spam link")
 
     comment.refresh_from_db()
     assert comment.is_deleted
@@ -134,14 +135,14 @@ def test_deleting_is_soft_and_logged_with_its_reason(comment, flag, moderator):
 
 def test_deleting_needs_a_reason(comment, moderator):
     with pytest.raises(ValidationError):
-        moderation.comment_soft_delete(comment=comment, moderator=moderator, reason="")
+        moderating.comment_soft_delete(comment=comment, moderator=moderator, reason="")
     comment.refresh_from_db()
     assert not comment.is_deleted
 
 
 def test_restoring_undoes_a_moderators_deletion(comment, moderator):
-    moderation.comment_soft_delete(comment=comment, moderator=moderator, reason="Spam")
-    moderation.comment_restore(comment=comment, moderator=moderator, reason="Not spam")
+    moderating.comment_soft_delete(comment=comment, moderator=moderator, reason="Spam")
+    moderating.comment_restore(comment=comment, moderator=moderator, reason="Not spam")
 
     comment.refresh_from_db()
     assert not comment.is_deleted
@@ -162,11 +163,11 @@ def test_restoring_leaves_a_comment_its_author_deleted(comment, moderator):
 
 
 def test_restoring_leaves_a_comment_its_author_deleted_after_a_restore(comment, moderator):
-    moderation.comment_soft_delete(comment=comment, moderator=moderator, reason="Spam")
-    moderation.comment_restore(comment=comment, moderator=moderator)
+    moderating.comment_soft_delete(comment=comment, moderator=moderator, reason="Spam")
+    moderating.comment_restore(comment=comment, moderator=moderator)
     Comment.objects.filter(pk=comment.pk).update(deleted_at=timezone.now() + dt.timedelta(1))
 
-    moderation.comment_restore(comment=comment, moderator=moderator)
+    moderating.comment_restore(comment=comment, moderator=moderator)
 
     comment.refresh_from_db()
     assert comment.is_deleted
@@ -181,9 +182,9 @@ def test_moderating_a_comment_drops_the_cached_reading_page(
     assert "Rude words" in client.get(url).content.decode()  # now cached for every reader
 
     if action == "hide":
-        moderation.comment_hide(comment=comment, moderator=moderator, reason="Abuse")
+        moderating.comment_hide(comment=comment, moderator=moderator, reason="Abuse")
     else:
-        moderation.comment_soft_delete(comment=comment, moderator=moderator, reason="Abuse")
+        moderating.comment_soft_delete(comment=comment, moderator=moderator, reason="Abuse")
 
     assert "Rude words" not in client.get(url).content.decode()
 
@@ -228,7 +229,7 @@ def test_nobody_flags_their_own_comment(comment, alice):
 
 
 def test_a_hidden_comment_cannot_be_flagged(comment, bob, moderator):
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="Abuse")
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="Abuse")
     with pytest.raises(ValidationError):
         moderation.flag_create(comment=comment, flagger=bob, reason="spam", note="")
 
@@ -272,7 +273,7 @@ def test_resolving_by_hiding_hides_and_resolves_in_one_step(comment, flag, moder
 )
 def test_suspending_a_member_for_a_period(alice, moderator, period, length):
     before = timezone.now()
-    suspension = moderation.member_suspend(
+    suspension = moderating.member_suspend(
         user=alice, moderator=moderator, period=period, reason="Repeated abuse"
     )
 
@@ -286,7 +287,7 @@ def test_suspending_a_member_for_a_period(alice, moderator, period, length):
 
 
 def test_suspending_indefinitely_has_no_end(alice, moderator):
-    suspension = moderation.member_suspend(
+    suspension = moderating.member_suspend(
         user=alice, moderator=moderator, period="indefinitely", reason="Spam account"
     )
 
@@ -295,8 +296,8 @@ def test_suspending_indefinitely_has_no_end(alice, moderator):
 
 
 def test_a_new_suspension_replaces_the_current_one(alice, moderator):
-    first = moderation.member_suspend(user=alice, moderator=moderator, period="month", reason="a")
-    second = moderation.member_suspend(user=alice, moderator=moderator, period="day", reason="b")
+    first = moderating.member_suspend(user=alice, moderator=moderator, period="month", reason="a")
+    second = moderating.member_suspend(user=alice, moderator=moderator, period="day", reason="b")
 
     first.refresh_from_db()
     assert first.lifted_by == moderator
@@ -306,23 +307,23 @@ def test_a_new_suspension_replaces_the_current_one(alice, moderator):
 @pytest.mark.parametrize(("period", "reason"), [("fortnight", "Abuse"), ("day", "")])
 def test_a_suspension_needs_a_period_and_a_reason(alice, moderator, period, reason):
     with pytest.raises(ValidationError):
-        moderation.member_suspend(user=alice, moderator=moderator, period=period, reason=reason)
+        moderating.member_suspend(user=alice, moderator=moderator, period=period, reason=reason)
     assert not Suspension.objects.exists()
 
 
 def test_superusers_and_the_moderator_themselves_cannot_be_suspended(moderator, admin_user):
     for user in (admin_user, moderator):
         with pytest.raises(ValidationError):
-            moderation.member_suspend(user=user, moderator=moderator, period="day", reason="x")
+            moderating.member_suspend(user=user, moderator=moderator, period="day", reason="x")
     assert not Suspension.objects.exists()
 
 
 def test_lifting_a_suspension_frees_the_member_and_is_logged(alice, moderator):
-    suspension = moderation.member_suspend(
+    suspension = moderating.member_suspend(
         user=alice, moderator=moderator, period="week", reason="Abuse"
     )
 
-    freed = moderation.suspension_lift(user=alice, moderator=moderator)
+    freed = moderating.suspension_lift(user=alice, moderator=moderator)
 
     suspension.refresh_from_db()
     assert freed == 1
@@ -332,7 +333,7 @@ def test_lifting_a_suspension_frees_the_member_and_is_logged(alice, moderator):
 
 
 def test_lifting_when_not_suspended_changes_nothing(alice, moderator):
-    assert moderation.suspension_lift(user=alice, moderator=moderator) == 0
+    assert moderating.suspension_lift(user=alice, moderator=moderator) == 0
     assert not LogEntry.objects.exists()
 
 

@@ -11,9 +11,10 @@ from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
 from django.utils import timezone
 
-from annotations import moderation
+from annotations.highlights.services import highlight_create
 from annotations.models import Comment, Flag, Highlight, Member, Suspension
-from annotations.services import highlight_create
+from annotations.moderation import services as moderation
+from tests import moderating
 from treaty_reader.models import Clause
 
 COMMENTS = "/admin/annotations/comment/"
@@ -118,8 +119,8 @@ def test_the_list_filters_and_searches(
     flag(make_comment(treaty, bob, "flagged"), "carol")
     make_comment(treaty, alice, "on passage", highlight=make_highlight(treaty, alice))
     hidden, deleted = make_comment(treaty, alice, "hidden"), make_comment(treaty, alice, "deleted")
-    moderation.comment_hide(comment=hidden, moderator=moderator, reason="r")
-    moderation.comment_soft_delete(comment=deleted, moderator=moderator, reason="r")
+    moderating.comment_hide(comment=hidden, moderator=moderator, reason="r")
+    moderating.comment_soft_delete(comment=deleted, moderator=moderator, reason="r")
 
     response = moderator_client.get(f"{COMMENTS}?{query}")
 
@@ -224,7 +225,7 @@ def test_a_moderator_hides_comments_with_a_reason(
 
 
 def test_a_moderator_unhides_a_comment(moderator_client, moderator, comment):
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="r")
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="r")
 
     response = act(moderator_client, "unhide_comments", [comment], confirm="yes", reason="")
 
@@ -244,7 +245,7 @@ def test_a_moderator_deletes_a_comment_softly(moderator_client, comment):
 
 
 def test_a_moderator_restores_a_comment(moderator_client, moderator, comment):
-    moderation.comment_soft_delete(comment=comment, moderator=moderator, reason="Spam")
+    moderating.comment_soft_delete(comment=comment, moderator=moderator, reason="Spam")
 
     response = act(
         moderator_client, "restore_comments", [comment], confirm="yes", reason="Appealed"
@@ -273,8 +274,8 @@ def test_select_all_acts_on_every_comment_the_filter_shows(moderator_client, tre
 
 
 def test_every_action_shows_on_the_comments_history_page(moderator_client, moderator, comment):
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="Insults")
-    moderation.comment_unhide(comment=comment, moderator=moderator, reason="Apologised")
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="Insults")
+    moderating.comment_unhide(comment=comment, moderator=moderator, reason="Apologised")
 
     html = moderator_client.get(f"{COMMENTS}{comment.pk}/history/").content.decode()
 
@@ -531,7 +532,7 @@ def test_a_superuser_cannot_be_suspended_by_a_moderator(moderator_client, admin_
 
 
 def test_a_moderator_lifts_a_suspension(moderator_client, moderator, alice):
-    moderation.member_suspend(user=alice, moderator=moderator, period="month", reason="r")
+    moderating.member_suspend(user=alice, moderator=moderator, period="month", reason="r")
 
     response = moderator_client.post(
         MEMBERS, {"action": "lift_suspensions", "_selected_action": [alice.pk]}
@@ -543,7 +544,7 @@ def test_a_moderator_lifts_a_suspension(moderator_client, moderator, alice):
 
 
 def test_the_members_list_filters_the_suspended(moderator_client, moderator, alice, bob):
-    moderation.member_suspend(user=alice, moderator=moderator, period="indefinitely", reason="r")
+    moderating.member_suspend(user=alice, moderator=moderator, period="indefinitely", reason="r")
 
     response = moderator_client.get(MEMBERS, {"suspended": "yes"})
 

@@ -9,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from annotations.models import Comment
+from tests import moderating
 from treaty_reader.models import Clause
 
 COMMENTS = "/admin/annotations/comment/"
@@ -213,12 +214,12 @@ def test_superusers_keep_the_full_user_admin(admin_client, alice):
 
 
 def test_moderation_pages_link_people_to_members_not_users(moderator_client, moderator, comment):
-    from annotations import moderation
     from annotations.models import Flag
+    from annotations.moderation import services as moderation
 
     flag = moderation.flag_create(comment=comment, flagger=moderator, reason="spam", note="")
-    moderation.comment_hide(comment=comment, moderator=moderator, reason="r")
-    suspension = moderation.member_suspend(
+    moderating.comment_hide(comment=comment, moderator=moderator, reason="r")
+    suspension = moderating.member_suspend(
         user=comment.author, moderator=moderator, period="day", reason="r"
     )
     pages = [

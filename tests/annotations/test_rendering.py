@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from annotations.rendering import excerpt, quote_as_markdown, render_markdown
+from annotations.discussion.markdown import excerpt, quote_as_markdown, render_markdown
 
 SAFE_TAGS = {
     "a",

@@ -9,6 +9,7 @@ Nothing here imports Django: only ``live_url`` needs it, by asking for ``live_se
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -206,6 +207,10 @@ def live_url(live_server: LiveServer) -> str:
 
 
 @pytest.fixture
-def screenshot() -> Callable[..., Path]:
-    """``screenshot(page, "name")`` saves ``docs/screenshots/name.png`` and returns its path."""
-    return harness.screenshot
+def screenshot(tmp_path: Path) -> Callable[..., Path]:
+    """``screenshot(page, "name")`` saves ``name.png`` and returns its path: in a temporary
+    folder, so a test run leaves the checkout as it was, or in ``$SCREENSHOT_DIR`` when set
+    (``make screenshots`` sets it to docs/screenshots, the README's pictures)."""
+    chosen = os.environ.get("SCREENSHOT_DIR")
+    directory = Path(chosen).resolve() if chosen else tmp_path / "screenshots"
+    return functools.partial(harness.screenshot, directory=directory)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 E2E_DIR = Path(__file__).resolve().parent
 REPO_ROOT = E2E_DIR.parents[1]
-SCREENSHOT_DIR = REPO_ROOT / "docs" / "screenshots"
+SCREENSHOT_DIR = REPO_ROOT / "docs" / "screenshots"  # the README's pictures (make screenshots)
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 INSTALL_HINT = "apt-get install -y chromium"

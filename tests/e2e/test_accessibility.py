@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import expect
 
+from annotations.discussion.locations import DISCUSSION_PAGE_SIZE
 from annotations.models import Comment, Highlight
-from annotations.threads import DISCUSSION_PAGE_SIZE
 
 from .axe import assert_accessible
 from .test_journeys import TREATY_PATH, panel, select_phrase, sign_in

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from playwright.sync_api import expect
 
+from annotations.discussion.locations import DISCUSSION_PAGE_SIZE, comment_location
 from annotations.models import Comment, Flag
-from annotations.moderation import comment_hide
-from annotations.threads import DISCUSSION_PAGE_SIZE, comment_location
+from tests.moderating import comment_hide
 
 from .harness import browser_log
 from .test_journeys import TREATY_PATH, moderator, panel, sign_in

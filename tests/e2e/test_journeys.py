@@ -19,10 +19,10 @@ from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 from playwright.sync_api import expect
 
+from annotations.discussion.locations import DISCUSSION_PAGE_SIZE
 from annotations.models import Comment, Flag, Highlight, Like, Suspension
-from annotations.moderation import comment_hide
-from annotations.threads import DISCUSSION_PAGE_SIZE
 from tests.conftest import PASSWORD
+from tests.moderating import comment_hide
 
 from .harness import accept_dialogs, allow_console_error, browser_log
 

@@ -13,9 +13,9 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
-from annotations.comments import comment_like
+from annotations.discussion.services import comment_like
+from annotations.highlights.services import highlight_create
 from annotations.models import Flag
-from annotations.services import highlight_create
 from tests.conftest import PASSWORD
 
 from .test_journeys import TREATY_PATH, moderator, panel, sign_in

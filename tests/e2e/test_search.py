@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def talk(treaty, alice, bob, say):
-    from annotations.services import highlight_create
+    from annotations.highlights.services import highlight_create
     from treaty_reader.models import Clause
 
     text = Clause.objects.get(document=treaty, key="article-8-para-1").text

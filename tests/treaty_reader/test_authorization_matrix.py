@@ -20,8 +20,7 @@ from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from annotations import moderation
-from annotations.comments import comment_create, comment_like
+from annotations.discussion.services import comment_create, comment_like
 from annotations.models import (
     Comment,
     CommentRevision,
@@ -31,6 +30,7 @@ from annotations.models import (
     Notification,
     Suspension,
 )
+from tests import moderating
 from treaty_reader.models import Document
 
 SLUG = "anglo-soviet-treaty-1942"
@@ -265,7 +265,7 @@ def client_for(stage: Stage, actor: str, *, write: Write, **client_options: bool
     user = stage.user(write.allowed if actor == "suspended" else actor)
     assert user is not None
     if actor == "suspended":
-        moderation.member_suspend(
+        moderating.member_suspend(
             user=user, moderator=stage.moderator, period="week", reason="Testing the matrix."
         )
     client.force_login(user)

@@ -48,7 +48,7 @@ POPULATE = """
 import json
 from django.contrib.auth.models import User
 from django.test import Client
-from annotations.comments import comment_create
+from annotations.discussion.services import comment_create
 from treaty_reader.models import Document
 
 document = Document.objects.get(slug=%(slug)r)

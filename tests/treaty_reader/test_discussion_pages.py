@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from annotations import comments
+from annotations.discussion import services as comments
+from annotations.discussion.locations import DISCUSSION_PAGE_SIZE
 from annotations.models import Comment
-from annotations.threads import DISCUSSION_PAGE_SIZE
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/"
 DISCUSSION = PAGE + "discussion/"

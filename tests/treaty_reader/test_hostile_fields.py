@@ -108,7 +108,7 @@ def test_hostile_flag_notes_stay_inert_for_moderators(treaty, alice, bob, modera
 
 
 def test_hostile_highlight_notes_stay_inert_in_the_panel(treaty, alice, alice_client):
-    from annotations.services import highlight_create
+    from annotations.highlights.services import highlight_create
 
     highlight = highlight_create(
         author=alice, document=treaty, start_key="article-7-para-1", start_offset=0,

@@ -192,7 +192,7 @@ def test_a_failure_part_way_leaves_the_data_as_it_was(treaty, tmp_path, monkeypa
     def fail(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("annotations.services.discussion_import_replies", fail)
+    monkeypatch.setattr("annotations.discussion.services.discussion_import_replies", fail)
     with pytest.raises(RuntimeError):
         call_command("import_treaty", str(path))
 

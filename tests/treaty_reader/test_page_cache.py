@@ -12,8 +12,10 @@ from django.template import engines
 from django.test import Client
 from django.utils import timezone
 
-from annotations import comments, moderation, services
+from annotations.discussion import services as comments
+from annotations.highlights import services
 from annotations.models import Comment
+from tests import moderating
 from treaty_reader.models import Clause
 from treaty_reader.page_cache import cached_page
 from treaty_reader.services import clause_update_text
@@ -109,9 +111,9 @@ def test_every_change_that_shows_drops_the_cached_page(client, treaty, alice, bo
     elif change == "comment liked":
         comments.comment_like(comment=comment, user=alice)
     elif change == "comment hidden":
-        moderation.comment_hide(comment=comment, moderator=alice, reason="Spam.")
+        moderating.comment_hide(comment=comment, moderator=alice, reason="Spam.")
     elif change == "member suspended":
-        moderation.member_suspend(user=bob, moderator=alice, period="day", reason="Spam.")
+        moderating.member_suspend(user=bob, moderator=alice, period="day", reason="Spam.")
 
     after = client.get(PAGE, HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200, "the cached page must not be offered again"
@@ -207,7 +209,7 @@ def test_a_moderator_who_is_no_longer_one_is_not_sent_their_old_copy(
     moderator_client, treaty, moderator, alice, bob
 ):
     rude = comments.comment_create(author=bob, document=treaty, body="Rude words.")
-    moderation.comment_hide(comment=rude, moderator=alice, reason="Abuse.")
+    moderating.comment_hide(comment=rude, moderator=alice, reason="Abuse.")
     discussion = PAGE + "discussion/"
     assert "Rude words." in moderator_client.get(discussion).content.decode()  # kept for her
 

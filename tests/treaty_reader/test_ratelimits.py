@@ -20,7 +20,7 @@ from django.urls import path
 from django.utils import timezone
 
 import treaty_reader.settings as configured
-from annotations.access import member_write
+from annotations.permissions import member_write
 from treaty_reader.ratelimits import client_ip, limit
 from treaty_reader.urls import urlpatterns as site_urlpatterns
 

@@ -12,6 +12,8 @@ meet SQLite's own lock. An in-memory database, and a system without ``fcntl``, g
 
 from __future__ import annotations
 
+from typing import TextIO
+
 from django.db.backends.sqlite3 import base
 
 try:
@@ -21,7 +23,7 @@ except ImportError:  # Windows: SQLite's own waiting only
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _lock_file = None
+    _lock_file: TextIO | None = None
     _holding = False
 
     def _lock_writes(self) -> None:
@@ -35,30 +37,31 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def _unlock_writes(self) -> None:
         if self._holding:
             self._holding = False
-            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            if self._lock_file is not None:
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
 
     def _start_transaction_under_autocommit(self) -> None:
         self._lock_writes()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private hook, not in the stubs
         except BaseException:
             self._unlock_writes()
             raise
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]  # private hook, not in the stubs
         finally:
             self._unlock_writes()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # private hook, not in the stubs
         finally:
             self._unlock_writes()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]  # private hook, not in the stubs
         finally:
             self._unlock_writes()

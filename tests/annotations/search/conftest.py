@@ -23,7 +23,7 @@ def find():
 @pytest.fixture
 def highlight_on(treaty):
     """``highlight_on(author, "phrase in a clause", key=..., **options)`` through the service."""
-    from annotations.services import highlight_create
+    from annotations.highlights.services import highlight_create
     from treaty_reader.models import Clause
 
     def highlight_on(author, phrase: str, *, key: str = "article-8-para-4", **options):

@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from annotations import moderation
-from annotations.comments import comment_delete, comment_edit
+from annotations.discussion.services import comment_delete, comment_edit
 from annotations.models import Comment
+from annotations.moderation import services as moderation
 from annotations.search import index
 from treaty_reader.models import Clause
 from treaty_reader.services import clause_update_text
@@ -52,11 +52,13 @@ def test_hiding_deleting_and_restoring_change_what_is_found_at_once(
     find, treaty, alice, bob, moderator, say
 ):
     hidden, deleted = say(bob, "Frontier remark one."), say(bob, "Frontier remark two.")
-    moderation.comment_hide(comment=hidden, moderator=moderator, reason="Rude.")
-    moderation.comment_soft_delete(comment=deleted, moderator=moderator, reason="Spam.")
+    one = Comment.objects.filter(pk=hidden.pk)
+    other = Comment.objects.filter(pk=deleted.pk)
+    moderation.comments_hide(comments=one, moderator=moderator, reason="Rude.")
+    moderation.comments_soft_delete(comments=other, moderator=moderator, reason="Spam.")
     assert find("frontier")["comments"] == []
-    moderation.comment_unhide(comment=hidden, moderator=moderator)
-    moderation.comment_restore(comment=deleted, moderator=moderator)
+    moderation.comments_unhide(comments=one, moderator=moderator)
+    moderation.comments_restore(comments=other, moderator=moderator)
     assert set(find("frontier")["comments"]) == {hidden, deleted}
     comment_delete(comment=hidden, user=bob)
     assert find("frontier")["comments"] == [deleted]

@@ -1,5 +1,5 @@
 """Search shows each viewer what the pages show them, checked against the pages' own rules:
-``HighlightQuerySet.visible_to`` and ``threads.may_see_highlight`` for highlights,
+``permissions.highlights_visible_to`` and ``permissions.may_see_highlight`` for highlights,
 ``readable()`` and the thread's view of each comment (``threads.comment_node``) for comments."""
 
 from __future__ import annotations
@@ -8,11 +8,14 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, User
 from django.test import Client
 
-from annotations import moderation, threads
+from annotations.discussion import nodes, threads
+from annotations.discussion.services import comment_delete
+from annotations.highlights.services import highlight_delete, highlight_set_visibility
 from annotations.models import Comment, Highlight, readable
+from annotations.moderation.services import comments_hide, members_suspend
+from annotations.permissions import highlights_visible_to, may_see_highlight
 from annotations.search.parsing import parse
 from annotations.search.queries import search
-from annotations.services import highlight_delete, highlight_set_visibility
 
 pytestmark = pytest.mark.django_db
 WORD = "frontier"
@@ -41,11 +44,11 @@ def world(treaty, alice, bob, carol, moderator, say, highlight_on):
         "suspended": say(carol, f"Carol, later suspended, on the {WORD}."),
         "on_withdrawn": say(alice, f"Alice on bob's {WORD} highlight.", highlight=withdrawn),
     }
-    moderation.comment_hide(comment=comments["hidden"], moderator=moderator, reason="Rude.")
-    from annotations.comments import comment_delete
-
+    hidden = Comment.objects.filter(pk=comments["hidden"].pk)
+    comments_hide(comments=hidden, moderator=moderator, reason="Rude.")
     comment_delete(comment=comments["deleted"], user=bob)
-    moderation.member_suspend(user=carol, moderator=moderator, period="week", reason="Spam.")
+    carol_only = User.objects.filter(pk=carol.pk)
+    members_suspend(users=carol_only, moderator=moderator, period="week", reason="Spam.")
     highlight_set_visibility(highlight=made_private, visibility="private")
     assert highlight_delete(highlight=Highlight.objects.get(pk=withdrawn.pk)) == "withdrawn"
     return comments
@@ -64,11 +67,9 @@ def found(viewer, kind):
 def test_highlights_are_found_as_the_pages_show_them(world, alice, bob, carol, moderator):
     everyone = Highlight.objects.filter(note__contains=WORD)
     for name, viewer in viewers(alice, bob, carol, moderator).items():
-        expected = {
-            h.pk for h in everyone if threads.may_see_highlight(h, viewer) and not h.withdrawn_at
-        }
+        expected = {h.pk for h in everyone if may_see_highlight(h, viewer) and not h.withdrawn_at}
         assert set(found(viewer, "highlights")) == expected, name
-        listed = Highlight.objects.visible_to(viewer).filter(withdrawn_at__isnull=True)
+        listed = Highlight.objects.filter(highlights_visible_to(viewer), withdrawn_at__isnull=True)
         assert set(listed.filter(note__contains=WORD).values_list("pk", flat=True)) == expected
 
 
@@ -86,10 +87,10 @@ def test_comments_are_found_as_their_threads_show_them(world, alice, bob, carol,
         for label, comment in world.items():
             comment = Comment.objects.select_related("highlight").get(pk=comment.pk)
             node = threads.comment_node(comment=comment, user=viewer)
-            on_visible_thread = comment.highlight is None or threads.may_see_highlight(
+            on_visible_thread = comment.highlight is None or may_see_highlight(
                 comment.highlight, viewer
             )
-            shown = on_visible_thread and node.state in (threads.SHOWN, threads.HIDDEN)
+            shown = on_visible_thread and node.state in (nodes.SHOWN, nodes.HIDDEN)
             assert (comment.pk in hits) == shown, f"{label} for {name}"
             if shown:
                 assert hits[comment.pk].hidden == node.is_hidden, f"{label} for {name}"
@@ -111,7 +112,7 @@ def test_hidden_and_deleted_comments_are_not_found_but_a_moderator_sees_hidden_o
 def test_a_suspended_members_words_are_found_as_the_pages_show_them(world, carol):
     suspended = world["suspended"]
     node = threads.comment_node(comment=suspended, user=AnonymousUser())
-    assert node.state == threads.SHOWN
+    assert node.state == nodes.SHOWN
     assert suspended.pk in found(AnonymousUser(), "comments")
 
 

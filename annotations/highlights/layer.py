@@ -1,0 +1,184 @@
+"""Reads for the reading page: a document's highlights as a layer to draw on its text.
+
+Each function costs a fixed number of queries, however many rows it returns.
+
+What every reader sees (the clauses and the public highlights drawn on them) is worked out
+once per change to the document and kept in the cache as a ``PublicLayer``; a signed-in
+member's page then adds only their own highlights, re-rendering just the parts of clauses
+those cover. Nothing kept here holds a private highlight: those reach the cache only in a
+member's own copies of pages (``treaty_reader.page_cache``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
+from django.db.models import Count, Q
+from django.utils.safestring import SafeString, mark_safe
+
+from annotations.discussion import locations
+from annotations.highlights import anchoring
+from annotations.models import Comment, Highlight, readable
+from annotations.permissions import highlights_visible_to
+from treaty_reader.models import Clause, Document
+from treaty_reader.reading import Piece, clause_html_over, clause_pieces, reference_targets
+
+if TYPE_CHECKING:
+    pass
+
+Spans = dict[str, list[tuple[int, int, int]]]
+LAYER_CACHE_SECONDS = 60 * 60 * 24
+_ANCHOR_FIELDS = (
+    "id",
+    "author_id",
+    "visibility",
+    "start_key",
+    "start_offset",
+    "end_key",
+    "end_offset",
+    "exact",
+    "prefix",
+    "suffix",
+)
+
+_READABLE_COMMENTS = Count("comments", filter=readable("comments__"))
+
+
+@dataclass
+class PublicLayer:
+    """A document's clauses as every reader sees them, for one ``Document.cache_stamp``."""
+
+    stamp: str
+    clauses: list[Clause]  # in reading order, with division and article
+    targets: set[str]  # what cross-references may link to
+    spans: Spans  # the public highlights, per clause
+    comment_counts: dict[int, int]
+    discussion_count: int  # readable comments on the document as a whole
+    discussion_pages: int  # pages of them (see ``threads.discussion_page``), at least one
+
+    def for_everyone(self) -> ReaderLayer:
+        """The layer as a reader with no highlights of their own sees it."""
+        return ReaderLayer(self, self.spans, frozenset(), self.comment_counts)
+
+
+@dataclass
+class ReaderLayer:
+    """The clauses as one viewer sees them: the public layer, plus a member's own highlights
+    (public ones marked as theirs, private ones added) on the clauses in ``touched``."""
+
+    public: PublicLayer
+    spans: Spans
+    own_ids: frozenset[int]
+    comment_counts: dict[int, int]
+    touched: frozenset[str] = frozenset()
+
+    def clauses_html(self, clauses: Iterable[Clause]) -> dict[str, SafeString]:
+        """Each clause's text with the highlights this viewer sees marked, by clause key.
+
+        The clause as every reader sees it is kept in the cache in pieces; for a member, only
+        the part their own highlights cover is rendered again (``clause_html_over``).
+        """
+        clauses = list(clauses)
+        everyone = self._public_pieces(clauses)
+        shown: dict[str, SafeString] = {}
+        for clause in clauses:
+            pieces = everyone[clause.key]
+            own = [s for s in self.spans.get(clause.key, []) if s[2] in self.own_ids]
+            if not own:
+                shown[clause.key] = mark_safe("".join(html for _, _, html in pieces))  # noqa: S308
+                continue
+            shown[clause.key] = clause_html_over(
+                clause.text,
+                self.public.targets,
+                pieces,
+                self.spans[clause.key],
+                self.own_ids,
+                self.comment_counts,
+                (min(s[0] for s in own), max(s[1] for s in own)),
+            )
+        return shown
+
+    def _public_pieces(self, clauses: list[Clause]) -> dict[str, list[Piece]]:
+        public = self.public
+        keys = {f"clause-pieces:{public.stamp}:{c.key}": c for c in clauses}
+        found = cache.get_many(list(keys))
+        missing = {}
+        for key, clause in keys.items():
+            if key not in found:
+                spans = public.spans.get(clause.key, [])
+                missing[key] = clause_pieces(
+                    clause.text, public.targets, spans, frozenset(), public.comment_counts
+                )
+        if missing:
+            cache.set_many(missing, LAYER_CACHE_SECONDS)
+        return {c.key: found[key] if key in found else missing[key] for key, c in keys.items()}
+
+
+def public_layer(document: Document) -> PublicLayer:
+    """From the cache, or built in three queries and kept until the document next changes."""
+    key = f"public-layer:{document.cache_stamp}"
+    layer: PublicLayer | None = cache.get(key)
+    if layer is None:
+        clauses = list(Clause.objects.filter(document=document).in_reading_order())
+        highlights = list(
+            Highlight.objects.filter(highlights_visible_to(AnonymousUser()))
+            .anchored()
+            .filter(document=document)
+            .only(*_ANCHOR_FIELDS)
+            .annotate(comment_count=_READABLE_COMMENTS)
+        )
+        doc = anchoring.DocumentText([(c.key, c.text) for c in clauses])
+        discussion = Comment.objects.filter(document=document, highlight__isnull=True).aggregate(
+            readable=Count("id", filter=readable()),
+            roots=Count("id", filter=Q(parent__isnull=True)),
+        )
+        layer = PublicLayer(
+            stamp=document.cache_stamp,
+            clauses=clauses,
+            targets=reference_targets(clauses),
+            spans=anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in highlights]),
+            comment_counts={h.pk: h.comment_count for h in highlights if h.comment_count},
+            discussion_count=discussion["readable"],
+            discussion_pages=max(
+                1, math.ceil(discussion["roots"] / locations.DISCUSSION_PAGE_SIZE)
+            ),
+        )
+        cache.set(key, layer, LAYER_CACHE_SECONDS)
+    return layer
+
+
+def reader_layer(*, document: Document, user: User | AnonymousUser) -> ReaderLayer:
+    """The public layer, with a member's own highlights: one query beyond the cache."""
+    public = public_layer(document)
+    if not user.is_authenticated:
+        return public.for_everyone()
+    own = list(
+        Highlight.objects.anchored()
+        .filter(document=document, author=user)
+        .only(*_ANCHOR_FIELDS)
+        .annotate(comment_count=_READABLE_COMMENTS)
+    )
+    if not own:
+        return public.for_everyone()
+    private = [h for h in own if not h.is_public]
+    counts = dict(public.comment_counts)
+    counts.update({h.pk: h.comment_count for h in private if h.comment_count})
+    doc = anchoring.DocumentText([(c.key, c.text) for c in public.clauses])
+    spans = dict(public.spans)
+    for key, added in anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in private]).items():
+        spans[key] = sorted([*spans.get(key, []), *added])
+    touched = anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in own])
+    return ReaderLayer(public, spans, frozenset(h.pk for h in own), counts, frozenset(touched))
+
+
+def clauses_between(clauses: Sequence[Clause], first: str, last: str) -> list[Clause]:
+    """The clauses from key ``first`` to key ``last``; none if either is gone."""
+    keys = [c.key for c in clauses]
+    if first not in keys or last not in keys:
+        return []
+    return list(clauses[keys.index(first) : keys.index(last) + 1])
