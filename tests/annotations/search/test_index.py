@@ -8,7 +8,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -163,3 +163,9 @@ def test_date_filters_use_the_local_day(find, treaty, alice, say):
     day = timezone.localdate(comment.created_at)
     assert find(f"frontier from:{day} to:{day}")["comments"] == [comment]
     assert find(f"frontier from:{day + dt.timedelta(days=1)}")["comments"] == []
+
+
+def test_the_command_refuses_before_the_index_is_installed(monkeypatch, treaty):
+    monkeypatch.setattr(index, "is_installed", lambda connection: False)
+    with pytest.raises(CommandError, match="not installed: run manage.py migrate first"):
+        call_command("rebuild_search_index", stdout=StringIO(), stderr=StringIO())
