@@ -192,3 +192,13 @@ def test_a_results_page_costs_the_same_queries_whatever_the_data(
     assert text_of(response).count("Frontier") == OVERVIEW_SIZE + min(size, OVERVIEW_SIZE)
     with django_assert_max_num_queries(7):
         alice_client.get(URL, {"q": "frontier by:bob kind:comments", "page": 2})
+
+
+def test_a_passage_opened_from_a_result_is_the_cached_reading_page(client, treaty):
+    """The words to mark are read in the browser, so ?mark= serves the page every reader
+    gets, from the cache."""
+    plain = client.get("/treaties/anglo-soviet-treaty-1942/")
+    marked = client.get("/treaties/anglo-soviet-treaty-1942/", {"mark": "ratification"})
+    assert marked.status_code == 200
+    assert marked["ETag"] == plain["ETag"]
+    assert marked.content == plain.content
