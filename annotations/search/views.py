@@ -1,10 +1,8 @@
-"""The search page: results in three groups, a fragment of them for HTMX as the reader types.
-
-Not kept in the page cache: results depend on the viewer and change with every write.
-"""
+"""The search page: results in three groups, a fragment of them for HTMX as the reader types."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -14,6 +12,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
+
+from treaty_reader.models import Document
+from treaty_reader.page_cache import cached_page
 
 from .forms import SearchForm
 from .parsing import QueryError
@@ -30,7 +31,37 @@ TYPED = ("q", "by", "article", "since", "until")  # what makes a search of its o
 @vary_on_headers("HX-Request")
 def search_page(request: HtmxHttpRequest) -> HttpResponse:
     """``/search/?q=…``: a clear message for a query that cannot be searched (400), never
-    a server error; a page of results otherwise."""
+    a server error; a page of results otherwise.
+
+    Kept in the page cache like the reading pages, per viewer, until any document changes:
+    every write that shows on a page moves its document's stamp in the write's own
+    transaction (``DocumentQuerySet.page_changed``), so a comment hidden or edited is found
+    or not found at once here too. Answers with an error are never kept."""
+    fragment = bool(request.htmx) and not request.htmx.history_restore_request
+    canonical = _url(request, {})
+    name = "search.{}.{}".format(
+        hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32],
+        "fragment" if fragment else "page",
+    )
+    response = cached_page(
+        request, _Documents(), name, lambda: _render(request, fragment), (*PARAMS, "page")
+    )
+    if fragment:
+        # The address shows the search as a reader would write it, without empty fields.
+        response = push_url(response, canonical)
+    return response
+
+
+class _Documents:
+    """Every document, as the page cache names a version of them: search spans them all."""
+
+    @property
+    def cache_stamp(self) -> str:
+        fields = ("id", "created_at", "version", "generation")
+        return ";".join(d.cache_stamp for d in Document.objects.only(*fields).order_by("pk"))
+
+
+def _render(request: HtmxHttpRequest, fragment: bool) -> HttpResponse:
     form = SearchForm(request.GET)
     results: Results | None = None
     error = hint = ""
@@ -56,14 +87,8 @@ def search_page(request: HtmxHttpRequest) -> HttpResponse:
         "hint": hint,
         "filters_open": any(request.GET.get(n) for n in PARAMS if n != "q"),
     }
-    fragment = request.htmx and not request.htmx.history_restore_request
     template = "annotations/search/search.html" + ("#results" if fragment else "")
-    response = render(request, template, context, status=status)
-    if fragment:
-        # The address shows the search as a reader would write it, without empty fields.
-        response = push_url(response, _url(request, {}))
-    response["Cache-Control"] = "private, no-cache"
-    return response
+    return render(request, template, context, status=status)
 
 
 def _url(request: HtmxHttpRequest, changes: dict[str, object]) -> str:

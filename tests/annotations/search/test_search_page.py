@@ -184,14 +184,38 @@ def test_a_results_page_costs_the_same_queries_whatever_the_data(
     django_assert_max_num_queries, alice_client, treaty, alice, bob, size
 ):
     _grow(treaty, [alice, bob], size)
-    # The session and its member, then for each group its page and the page's marked
-    # texts; the highlights' reply counts, the articles; one more with by: for the member.
-    with django_assert_max_num_queries(10):
+    # The session and its member, the documents' stamps (the page cache's key), then for
+    # each group its page's ids and those rows marked; the highlights' reply counts and the
+    # articles. With by:, one more for the member named.
+    with django_assert_max_num_queries(11):
         response = alice_client.get(URL, {"q": "frontier"})
     assert response.status_code == 200
     assert text_of(response).count("Frontier") == OVERVIEW_SIZE + min(size, OVERVIEW_SIZE)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         alice_client.get(URL, {"q": "frontier by:bob kind:comments", "page": 2})
+    # Asked again, the page comes from the cache: the session, the member, their unread
+    # replies (part of a member's copy) and the stamps.
+    with django_assert_max_num_queries(4):
+        again = alice_client.get(URL, {"q": "frontier"})
+    assert again.content.count(b"search-hit") == response.content.count(b"search-hit")
+
+
+def test_a_cached_results_page_changes_at_once_with_a_moderators_action(
+    client, treaty, alice, moderator, say
+):
+    from annotations.moderation.services import comments_hide
+
+    comment = say(alice, "A rude remark on the frontier.")
+    assert "A rude remark" in client.get(URL, {"q": "frontier"}).content.decode()
+    comments_hide(comments=Comment.objects.filter(pk=comment.pk), moderator=moderator,
+                  reason="Rude.")  # fmt: skip
+    assert "A rude remark" not in client.get(URL, {"q": "frontier"}).content.decode()
+
+
+def test_each_viewer_gets_their_own_copy(client, alice_client, treaty, alice, highlight_on):
+    highlight_on(alice, "twenty years", note="Private frontier.", visibility="private")
+    assert "Private <mark>frontier" in alice_client.get(URL, {"q": "frontier"}).content.decode()
+    assert "Private <mark>frontier" not in client.get(URL, {"q": "frontier"}).content.decode()
 
 
 def test_a_passage_opened_from_a_result_is_the_cached_reading_page(client, treaty):
