@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import load
+import search_bench
 from report import Layout, Row, table
 from servers import HOST, App, Server
 
@@ -284,6 +285,7 @@ def scenarios(prepared: dict) -> list[Scenario]:
     # The queue's first page, at whatever number of open flags this size holds.
     moderator = {**base, "Cookie": f"sessionid={prepared['moderator_session']}"}
     rows.append(Scenario(f"{QUEUE_ROW} ({prepared['open_flags']:,} flags)", QUEUE_PATH, moderator))
+    rows += [Scenario(name, path, base) for name, path in search_bench.ROWS]
     return rows
 
 

@@ -17,6 +17,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
+from typing import Protocol
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
@@ -24,8 +25,6 @@ from django.middleware.csrf import get_token
 
 from annotations.discussion.replies import unread_replies
 from annotations.permissions import is_moderator
-
-from .models import Document
 
 PAGE_CACHE_SECONDS = 60 * 60 * 24
 # A member's copies are for one person: kept for less time than everyone's.
@@ -35,9 +34,16 @@ _CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
 _NONCE_SLOT = f"nonce-slot-{secrets.token_hex(16)}".encode()
 
 
+class Stamped(Protocol):
+    """What a cached page is kept for: a ``Document``, or several (search results)."""
+
+    @property
+    def cache_stamp(self) -> str: ...
+
+
 def cached_page(
     request: HttpRequest,
-    document: Document,
+    document: Stamped,
     name: str,
     render_page: Callable[[], HttpResponse],
     params: tuple[str, ...] = (),

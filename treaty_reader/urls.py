@@ -26,6 +26,7 @@ urlpatterns = [
     path("accounts/", include("annotations.accounts.urls")),
     path("members/<str:username>/", account_views.member_page, name="member"),
     path("annotations/", include("annotations.api.urls")),
+    path("search/", include("annotations.search.urls")),
     path("", include("annotations.urls")),
     path("admin/", admin.site.urls),
 ]

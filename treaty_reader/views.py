@@ -70,7 +70,8 @@ def document_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         }
         return render(request, "treaty_reader/document_detail.html", context)
 
-    return cached_page(request, document, f"page.{shown}", page, params=("layer",))
+    # ?mark= (a search result's words) is read by static/js/search.js alone: the same page.
+    return cached_page(request, document, f"page.{shown}", page, params=("layer", "mark"))
 
 
 def treaty_text(document: Document, layer: annotation_queries.ReaderLayer) -> SafeString:
