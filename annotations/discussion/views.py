@@ -402,7 +402,7 @@ def document_discussion(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     one appended where its "more" link was."""
     document = Document.objects.for_page(slug)
     number = request.GET.get("page", "1")
-    pages = layer.public_layer(document).discussion_pages
+    pages = layer.discussion_pages(document)
     if not re.fullmatch(r"[0-9]{1,9}", number) or not 1 <= int(number) <= pages:
         raise Http404("The discussion has no such page.")
     appending = bool(request.htmx) and request.htmx.target == "discussion-more"

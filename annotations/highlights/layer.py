@@ -152,6 +152,17 @@ def public_layer(document: Document) -> PublicLayer:
     return layer
 
 
+def discussion_pages(document: Document) -> int:
+    """How many pages the document's discussion has: asked by every request for one of them,
+    so kept on its own (a number) rather than read out of the whole public layer."""
+    key = f"discussion-pages:{document.cache_stamp}"
+    pages: int | None = cache.get(key)
+    if pages is None:
+        pages = public_layer(document).discussion_pages
+        cache.set(key, pages, LAYER_CACHE_SECONDS)
+    return pages
+
+
 def reader_layer(*, document: Document, user: User | AnonymousUser) -> ReaderLayer:
     """The public layer, with a member's own highlights: one query beyond the cache."""
     public = public_layer(document)
