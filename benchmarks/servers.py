@@ -27,6 +27,7 @@ class App:
     log: Path
     workers: int
     config: Path | None  # a gunicorn.conf.py for both, so they run alike
+    extra: tuple[str, ...] = ()  # more gunicorn options (the soak turns recycling off)
 
 
 class Server:
@@ -55,6 +56,7 @@ class Server:
             "-",
             "--log-level",
             "warning",
+            *app.extra,
         ]
         self._output = app.log.open("a")
         self.process = subprocess.Popen(  # noqa: S603

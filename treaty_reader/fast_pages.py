@@ -94,6 +94,7 @@ class FastPageMiddleware:
             return response
         pieces: tuple[bytes, ...] | None = cache.get(f"page:{tag}")
         if pieces is None or has_csrf_slot(pieces):
+            request._fast_document = found[0]  # type: ignore[attr-defined]  # see page_document
             return None
         nonce = _make_nonce()
         response = HttpResponse(fill(pieces, nonce.encode(), bytes))
@@ -122,6 +123,15 @@ class FastPageMiddleware:
                 self.routes[signature] = Route(copy, known.headers, headers)
         else:
             self.routes[signature] = Route(copy, headers, known.not_modified if known else None)
+
+
+def page_document(request: HttpRequest, slug: str) -> Document:
+    """``Document.objects.for_page(slug)``, unless the fast path has just read that document
+    for this request and found no copy kept: then the page is rendered without asking again."""
+    found: Document | None = getattr(request, "_fast_document", None)
+    if found is not None and found.slug == slug:
+        return found
+    return Document.objects.for_page(slug)
 
 
 def _signature(request: HttpRequest) -> Signature | None:

@@ -11,6 +11,7 @@ member's own copies of pages (``treaty_reader.page_cache``).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -33,10 +34,24 @@ if TYPE_CHECKING:
 
 Spans = dict[str, list[tuple[int, int, int]]]
 LAYER_CACHE_SECONDS = 60 * 60 * 24
+# Goes up when clause_pieces renders differently, so no kept piece outlives a release.
+PIECES_VERSION = 1
 _ANCHOR_FIELDS = (
     "id",
     "author_id",
     "visibility",
+    "start_key",
+    "start_offset",
+    "end_key",
+    "end_offset",
+    "exact",
+    "prefix",
+    "suffix",
+)
+
+# The anchor's fields in ``anchoring.Anchor``'s order, after the key.
+_ROW_FIELDS = (
+    "id",
     "start_key",
     "start_offset",
     "end_key",
@@ -105,18 +120,33 @@ class ReaderLayer:
 
     def _public_pieces(self, clauses: list[Clause]) -> dict[str, list[Piece]]:
         public = self.public
-        keys = {f"clause-pieces:{public.stamp}:{c.key}": c for c in clauses}
-        found = cache.get_many(list(keys))
+        # Named by what they are made of, not by the document's stamp: after a like, or a
+        # comment on one passage, the other clauses' pieces are still the ones to use.
+        targets = hashlib.sha256(repr(sorted(public.targets)).encode()).hexdigest()
+        keys: dict[str, str] = {}  # clause key -> cache key (equal clauses share one)
+        for clause in clauses:
+            spans = public.spans.get(clause.key, [])
+            made_of = (
+                clause.text,
+                targets,
+                spans,
+                [public.comment_counts.get(s[2]) for s in spans],
+            )
+            digest = hashlib.sha256(repr(made_of).encode()).hexdigest()
+            keys[clause.key] = f"clause-pieces:{PIECES_VERSION}:{digest}"
+        found = cache.get_many(list(set(keys.values())))
         missing = {}
-        for key, clause in keys.items():
-            if key not in found:
+        for clause in clauses:
+            key = keys[clause.key]
+            if key not in found and key not in missing:
                 spans = public.spans.get(clause.key, [])
                 missing[key] = clause_pieces(
                     clause.text, public.targets, spans, frozenset(), public.comment_counts
                 )
         if missing:
             cache.set_many(missing, LAYER_CACHE_SECONDS)
-        return {c.key: found[key] if key in found else missing[key] for key, c in keys.items()}
+        pieces = {**missing, **found}
+        return {c.key: pieces[keys[c.key]] for c in clauses}
 
 
 def public_layer(document: Document) -> PublicLayer:
@@ -125,13 +155,15 @@ def public_layer(document: Document) -> PublicLayer:
     layer: PublicLayer | None = cache.get(key)
     if layer is None:
         clauses = list(Clause.objects.filter(document=document).in_reading_order())
-        highlights = list(
-            Highlight.objects.filter(highlights_visible_to(AnonymousUser()))
+        # As rows, not model instances: thousands of them after every change to the page.
+        highlights = [
+            (anchoring.Anchor(*row[1:8]), row[0], row[8])
+            for row in Highlight.objects.filter(highlights_visible_to(AnonymousUser()))
             .anchored()
             .filter(document=document)
-            .only(*_ANCHOR_FIELDS)
             .annotate(comment_count=_READABLE_COMMENTS)
-        )
+            .values_list(*_ROW_FIELDS, "comment_count")
+        ]
         doc = anchoring.DocumentText([(c.key, c.text) for c in clauses])
         discussion = Comment.objects.filter(document=document, highlight__isnull=True).aggregate(
             readable=Count("id", filter=readable()),
@@ -141,8 +173,8 @@ def public_layer(document: Document) -> PublicLayer:
             stamp=document.cache_stamp,
             clauses=clauses,
             targets=reference_targets(clauses),
-            spans=anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in highlights]),
-            comment_counts={h.pk: h.comment_count for h in highlights if h.comment_count},
+            spans=anchoring.clause_spans(doc, [(anchor, pk) for anchor, pk, _ in highlights]),
+            comment_counts={pk: count for _, pk, count in highlights if count},
             discussion_count=discussion["readable"],
             discussion_pages=max(
                 1, math.ceil(discussion["roots"] / locations.DISCUSSION_PAGE_SIZE)
@@ -158,7 +190,10 @@ def discussion_pages(document: Document) -> int:
     key = f"discussion-pages:{document.cache_stamp}"
     pages: int | None = cache.get(key)
     if pages is None:
-        pages = public_layer(document).discussion_pages
+        roots = Comment.objects.filter(
+            document=document, highlight__isnull=True, parent__isnull=True
+        ).count()
+        pages = max(1, math.ceil(roots / locations.DISCUSSION_PAGE_SIZE))
         cache.set(key, pages, LAYER_CACHE_SECONDS)
     return pages
 
