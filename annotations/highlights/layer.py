@@ -190,10 +190,8 @@ def discussion_pages(document: Document) -> int:
     key = f"discussion-pages:{document.cache_stamp}"
     pages: int | None = cache.get(key)
     if pages is None:
-        roots = Comment.objects.filter(
-            document=document, highlight__isnull=True, parent__isnull=True
-        ).count()
-        pages = max(1, math.ceil(roots / locations.DISCUSSION_PAGE_SIZE))
+        # Built with the public layer, which the reading page wants for this stamp too.
+        pages = public_layer(document).discussion_pages
         cache.set(key, pages, LAYER_CACHE_SECONDS)
     return pages
 
