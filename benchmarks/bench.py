@@ -86,6 +86,7 @@ THREAD_ROW = "thread of 1,000 comments (HTMX)"
 # The same thread with the page cache off, rendered for every request, beside the peer.
 UNCACHED_THREAD_ROW = "thread of 1,000, no cache (HTMX)"
 POST_ROW = "post a comment (HTMX)"
+MEMBER_DISCUSSION_ROW = "discussion page, signed in"
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ class Bench:
                 server.wait(ready)
                 if not self._attempt(row, server, scenario, connections):
                     return row
+                peaks = [peak for _, peak in server.worker_memory().values()]
+                row.worker_mb = max(peaks) / 1024 if peaks else None
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
                 row.note = f"failed: {exc}"
                 return row
@@ -247,6 +250,7 @@ def scenarios(prepared: dict) -> list[Scenario]:
         Scenario(
             f"treaty page, signed in ({private} private)", TREATY_PATH, {**base, "Cookie": session}
         ),
+        Scenario(MEMBER_DISCUSSION_ROW, TREATY_PATH + "discussion/", {**base, "Cookie": session}),
     ]
     if prepared["thread"]:
         rows.append(Scenario(THREAD_ROW, f"/highlights/{prepared['thread']}/", htmx))

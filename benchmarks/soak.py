@@ -152,8 +152,8 @@ class Driver:
             return "GET", "/search/?q=" + rng.choice(SEARCH_WORDS), self.base, None, None
         headers = self.member_headers(member, write=True)
         if kind == "like" and member["likes"]:
-            comment = member["likes"].pop()
-            return "POST", f"/comments/{comment}/like/", headers, "", comment
+            comment, highlight = member["likes"].pop()
+            return "POST", f"/comments/{comment}/like/", headers, "", (comment, highlight)
         if kind in ("comment or reply", "like"):
             highlight = rng.choice(self.prepared["highlights"])
             parents = self.prepared["parents"].get(str(highlight), [])
@@ -209,7 +209,10 @@ class Driver:
                         {"body": text, "highlight": highlight, "parent": parent, "member": member}
                     )
                 elif kind == "like":
-                    tally.likes.append({"member": member, "comment": detail})
+                    comment, highlight = detail  # type: ignore[misc]
+                    tally.likes.append(
+                        {"member": member, "comment": comment, "highlight": highlight}
+                    )
                 elif kind == "highlight" and member is not None:
                     tally.highlights[member] += 1
         conn.close()
@@ -236,9 +239,11 @@ class Driver:
         for comment in self.tally.comments:
             by_highlight[comment["highlight"]].append(comment["body"])
         liked = {like["comment"] for like in self.tally.likes}
+        for like in self.tally.likes:
+            by_highlight.setdefault(like["highlight"], [])
         conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
         try:
-            for highlight, bodies in list(by_highlight.items())[:80]:
+            for highlight, bodies in list(by_highlight.items())[:120]:
                 for _ in range(2 * WORKERS):
                     conn.request("GET", f"/highlights/{highlight}/", headers={**self.base})
                     response = conn.getresponse()
@@ -266,22 +271,6 @@ def _member_of(headers: dict[str, str], members: list[dict]) -> int | None:
         if member["session"] in cookie:
             return member["pk"]
     return None
-
-
-def worker_memory(server: Server) -> dict[int, tuple[int, int]]:
-    """Each live worker's (current, peak) resident memory in kB, from /proc."""
-    found = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) != server.process.pid:
-                continue
-            status = (stat.parent / "status").read_text()
-        except (OSError, IndexError):
-            continue
-        numbers = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.M))
-        found[int(stat.parent.name)] = (int(numbers.get("VmRSS", 0)), int(numbers.get("VmHWM", 0)))
-    return found
 
 
 def quantile(values: list[float], q: int) -> float:
@@ -318,7 +307,7 @@ def soak(label: str, env: dict[str, str], static_root: Path, *, flush: bool) -> 
         def sample() -> None:
             nonlocal peak_seen
             while not sampler_stop.wait(1.0):
-                for rss, _ in worker_memory(server).values():
+                for rss, _ in server.worker_memory().values():
                     peak_seen = max(peak_seen, rss)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -326,7 +315,7 @@ def soak(label: str, env: dict[str, str], static_root: Path, *, flush: bool) -> 
         elapsed = driver.drive(SECONDS)
         sampler_stop.set()
         sampler.join()
-        memory = worker_memory(server)
+        memory = server.worker_memory()
         read_problems, shown_likes = driver.read_back()
     finally:
         server.stop()

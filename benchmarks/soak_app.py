@@ -64,10 +64,16 @@ def prepare(out: Path) -> None:
             )
             .exclude(author=member)
             .exclude(pk__in=liked)
-            .values_list("pk", flat=True)
+            .values_list("pk", "highlight_id")
             .order_by("?")[:LIKE_CANDIDATES]
         )
-        members.append({"pk": member.pk, "session": session.session_key, "likes": candidates})
+        members.append(
+            {
+                "pk": member.pk,
+                "session": session.session_key,
+                "likes": [list(c) for c in candidates],
+            }
+        )
 
     public = Highlight.objects.filter(visibility=Highlight.Visibility.PUBLIC).annotate(
         n=Count("comments")
