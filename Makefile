@@ -9,7 +9,7 @@ ADDRESS ?= 127.0.0.1:8000
 DEMO ?=
 DEMO_ARGS ?= --members 20 --highlights 150 --comments 600 --if-absent
 
-.PHONY: install run test lint clean bench screenshots
+.PHONY: install run test lint clean bench soak screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,7 @@ bench: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache *.egg-info db.sqlite3* test-db.sqlite3*
+
+## soak: a mixed load (80% reads, 20% writes) for SOAK_SECONDS, then checks nothing was lost (README)
+soak: install
+	$(BIN)/python benchmarks/soak.py

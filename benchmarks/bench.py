@@ -95,6 +95,7 @@ QUEUE_PATH = "/admin/annotations/comment/review-queue/"
 INDEX_ROW = "discussion index, anonymous"
 INDEX_PATH = TREATY_PATH + "discussion/index/"
 THREAD_PAGE_ROW = "thread of 1,000, page by likes"
+MEMBER_DISCUSSION_ROW = "discussion page, signed in"
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,8 @@ class Bench:
                 server.wait(ready)
                 if not self._attempt(row, server, scenario, connections):
                     return row
+                peaks = [peak for _, peak in server.worker_memory().values()]
+                row.worker_mb = max(peaks) / 1024 if peaks else None
             except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
                 row.note = f"failed: {exc}"
                 return row
@@ -256,6 +259,9 @@ def scenarios(prepared: dict) -> list[Scenario]:
         Scenario(
             f"treaty page, signed in ({private} private)", TREATY_PATH, {**base, "Cookie": session}
         ),
+        Scenario(MEMBER_DISCUSSION_ROW, TREATY_PATH + "discussion/", {**base, "Cookie": session}),
+        # Being built beside this (issue 18 asks every new page for a row): n/a while it is 404.
+        Scenario("search, anonymous", "/search/?q=treaty", base),
     ]
     # A page of 100 annotations from the Web Annotation container, as JSON-LD, anonymous.
     rows.append(Scenario(CONTAINER_ROW, CONTAINER_PATH, {**base, "Accept": "application/ld+json"}))

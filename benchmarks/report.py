@@ -17,6 +17,7 @@ class Row:
     bytes: int = 0
     cpu_ms: float | None = None  # the server's CPU time per request, all workers
     connections: int = 0
+    worker_mb: float | None = None  # the largest peak resident memory of a worker
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def table(rows: Sequence[Row], layout: Layout, header: Sequence[str], notes: Seq
         *header,
         "",
         f"{'size':<20} {'row':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'of ceiling':>10} {'CPU ms/req':>10} {'bytes':>10}  note",
+        f"{'of ceiling':>10} {'CPU ms/req':>10} {'worker MB':>9} {'bytes':>10}  note",
     ]
 
     def place(row: Row) -> tuple[int, str]:
@@ -53,9 +54,9 @@ def table(rows: Sequence[Row], layout: Layout, header: Sequence[str], notes: Seq
         share = _pct(m.rps / ceiling.rps) if m and ceiling and ceiling.rps else "—"
         numbers = (
             f"{_num(m.rps, 1):>8} {_num(m.p50_ms, 1):>8} {_num(m.p99_ms, 1):>8} {share:>10} "
-            f"{_num(row.cpu_ms, 1):>10}"
+            f"{_num(row.cpu_ms, 1):>10} {_num(row.worker_mb, 1):>9}"
             if m and m.requests
-            else f"{'—':>8} {'—':>8} {'—':>8} {'—':>10} {'—':>10}"
+            else f"{'—':>8} {'—':>8} {'—':>8} {'—':>10} {'—':>10} {'—':>9}"
         )
         size = row.size if row.size != previous else ""
         previous = row.size
@@ -80,10 +81,20 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
     def verdict(value: float | None, ok: bool) -> str:
         return "n/a" if value is None else ("met" if ok else "NOT met")
 
-    ceiling = rps(find(largest, "ceiling"))
-    anonymous, signed_in = find(largest, "treaty page, anonymous"), find(largest, "treaty page, s")
-    anonymous_share = rps(anonymous) / ceiling if rps(anonymous) and ceiling else None
-    signed_in_share = rps(signed_in) / ceiling if rps(signed_in) and ceiling else None
+    def share(size: str, prefix: str) -> float | None:
+        row, ceiling = find(size, prefix), rps(find(size, "ceiling"))
+        return rps(row) / ceiling if rps(row) and ceiling else None
+
+    # The anonymous page at every size: the worst of them decides.
+    shares = [
+        value
+        for size in layout.order
+        if (value := share(size, "treaty page, anonymous")) is not None
+    ]
+    anonymous_share = min(shares) if shares else None
+    signed_in, discussion = find(largest, "treaty page, s"), find(largest, "discussion page, s")
+    signed_in_share = share(largest, "treaty page, s")
+    discussion_share = share(largest, "discussion page, s")
     ours, peer = find(layout.peer_size, layout.thread_row), find(layout.peer, "")
     ratio, cpu_ratio = _versus(ours, peer)
     fresh = find(layout.peer_size, layout.uncached_thread_row)
@@ -98,21 +109,27 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
     ]  # fmt: skip
     slowest = max((r.measurement.p99_ms for r in searches if r.measurement), default=None)
     return [
-        f"Targets, at the largest size ({largest}):",
-        f"  anonymous page >= 50% of the ceiling: {_pct(anonymous_share)}{at(anonymous)}, "
-        + verdict(anonymous_share, anonymous_share is not None and anonymous_share >= 0.5),
-        f"  signed-in page >= 25% of the ceiling: {_pct(signed_in_share)}{at(signed_in)}, "
-        + verdict(signed_in_share, signed_in_share is not None and signed_in_share >= 0.25),
-        f"  thread >= 2x django-comments-xtd ({layout.peer_size}): {_num(ratio, 2)}x in req/s"
-        f"{at(ours)}, {_num(cpu_ratio, 2)}x in CPU per request, "
-        + verdict(ratio, ratio is not None and ratio >= 2),
-        f"    and with the page cache off (every request rendered): {_num(fresh_ratio, 2)}x in "
-        f"req/s{at(fresh)}, {_num(fresh_cpu_ratio, 2)}x in CPU per request",
-        f"  posting p99 < 100 ms at {layout.connections} connections (worst size): "
-        f"{_num(worst, 1)} ms, " + verdict(worst, worst is not None and worst < 100),
+        f"Targets (issue 18), at the largest size ({largest}) unless said:",
+        f"  anonymous page >= 80% of the ceiling at every size (the worst): "
+        f"{_pct(anonymous_share)}, "
+        + verdict(anonymous_share, anonymous_share is not None and anonymous_share >= 0.8),
+        f"  signed-in page >= 50% of the ceiling: {_pct(signed_in_share)}{at(signed_in)}, "
+        + verdict(signed_in_share, signed_in_share is not None and signed_in_share >= 0.5),
+        f"  a member's discussion page >= 40% of the ceiling: {_pct(discussion_share)}"
+        f"{at(discussion)}, "
+        + verdict(discussion_share, discussion_share is not None and discussion_share >= 0.4),
+        f"  thread rendered afresh (page cache off) >= 4x django-comments-xtd "
+        f"({layout.peer_size}): {_num(fresh_ratio, 2)}x in req/s{at(fresh)}, "
+        f"{_num(fresh_cpu_ratio, 2)}x in CPU per request, "
+        + verdict(fresh_ratio, fresh_ratio is not None and fresh_ratio >= 4),
+        f"    and from the page cache: {_num(ratio, 2)}x in req/s{at(ours)}, "
+        f"{_num(cpu_ratio, 2)}x in CPU per request",
+        f"  posting p99 < 50 ms at {layout.connections} connections (worst size): "
+        f"{_num(worst, 1)} ms, " + verdict(worst, worst is not None and worst < 50),
         f"  search p99 < 100 ms at {layout.connections} connections on SQLite (slowest of "
         f"{len(searches)} queries): {_num(slowest, 1)} ms, "
         + verdict(slowest, slowest is not None and slowest < 100),
+        "  the mixed load, memory and nothing lost: make soak",
     ]
 
 

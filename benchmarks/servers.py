@@ -4,6 +4,7 @@ its own pid (never by name), with the CPU time it and its workers have used."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ class App:
     log: Path
     workers: int
     config: Path | None  # a gunicorn.conf.py for both, so they run alike
+    extra: tuple[str, ...] = ()  # more gunicorn options (the soak turns recycling off)
 
 
 class Server:
@@ -55,6 +57,7 @@ class Server:
             "-",
             "--log-level",
             "warning",
+            *app.extra,
         ]
         self._output = app.log.open("a")
         self.process = subprocess.Popen(  # noqa: S603
@@ -88,6 +91,24 @@ class Server:
             elif int(fields[1]) == self.process.pid:
                 ticks += int(fields[11]) + int(fields[12])
         return ticks / os.sysconf("SC_CLK_TCK")
+
+    def worker_memory(self) -> dict[int, tuple[int, int]]:
+        """Each live worker's resident memory in kB, now and at its peak (VmRSS, VmHWM)."""
+        found = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) != self.process.pid:
+                    continue
+                status = (stat.parent / "status").read_text()
+            except (OSError, IndexError):
+                continue
+            numbers = dict(re.findall(r"^(VmRSS|VmHWM):\s+(\d+) kB", status, re.M))
+            found[int(stat.parent.name)] = (
+                int(numbers.get("VmRSS", 0)),
+                int(numbers.get("VmHWM", 0)),
+            )
+        return found
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -17,6 +17,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from django.core.cache import cache
@@ -25,6 +26,7 @@ from django.middleware.csrf import get_token
 
 from annotations.discussion.replies import unread_replies
 from annotations.permissions import is_moderator
+from treaty_reader.models import Document
 
 PAGE_CACHE_SECONDS = 60 * 60 * 24
 # A member's copies are for one person: kept for less time than everyone's.
@@ -32,6 +34,7 @@ MEMBER_PAGE_CACHE_SECONDS = 60 * 10
 # Markers for the per-response slots, different in every process.
 _CSRF_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
 _NONCE_SLOT = f"nonce-slot-{secrets.token_hex(16)}".encode()
+_CSRF_SLOT_BYTES = _CSRF_SLOT.encode()
 
 
 class Stamped(Protocol):
@@ -54,13 +57,12 @@ def cached_page(
     if "messages" in request.COOKIES or any(key not in params for key in request.GET):
         return render_page()
     viewer = _viewer(request)
-    tag = f"{name}.{document.cache_stamp}.{viewer}"
-    etag = f'"{hashlib.sha256(tag.encode()).hexdigest()[:32]}"'
+    tag, etag = page_tag(name, document, viewer)
     if etag in request.headers.get("If-None-Match", ""):
         response: HttpResponse = HttpResponseNotModified()
     else:
         key = f"page:{tag}"
-        pieces: list[bytes] | None = cache.get(key)
+        pieces: tuple[bytes, ...] | None = cache.get(key)
         if pieces is None:
             request.csrf_slot = _CSRF_SLOT  # type: ignore[attr-defined]
             try:
@@ -74,12 +76,40 @@ def cached_page(
             seconds = PAGE_CACHE_SECONDS if viewer == "everyone" else MEMBER_PAGE_CACHE_SECONDS
             cache.set(key, pieces, seconds)
         response = HttpResponse(_join(pieces, request))
+        if viewer == "everyone" and not has_csrf_slot(pieces):
+            _offer_to_fast_path(response, document, name)
+    if viewer == "everyone" and response.status_code == 304:
+        _offer_to_fast_path(response, document, name)
     response["ETag"] = etag
     # Keep it, but ask us each time; a member's copy is theirs alone.
     public = "public" if viewer == "everyone" else "private"
     response["Cache-Control"] = f"{public}, no-cache"
     response["Vary"] = "Cookie, HX-Request, HX-Target"
     return response
+
+
+def _offer_to_fast_path(response: HttpResponse, kept_for: Stamped, name: str) -> None:
+    """Let the fast path (``fast_pages``) answer the next such request by itself: only for a
+    page of one document, whose stamp it can read back in one query (not, say, search
+    results, which are kept for every document's stamps at once)."""
+    if isinstance(kept_for, Document):
+        response.page_copy = PageCopy(kept_for.pk, kept_for.slug, name)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class PageCopy:
+    """Which kept copy a response for everyone was: enough for the fast path to find it
+    again for the next anonymous request (and to see that it is still this document's)."""
+
+    document_pk: int
+    slug: str
+    name: str
+
+
+def page_tag(name: str, document: Stamped, viewer: str) -> tuple[str, str]:
+    """The cache key's tag and the ETag of one page of a document for one viewer."""
+    tag = f"{name}.{document.cache_stamp}.{viewer}"
+    return tag, f'"{hashlib.sha256(tag.encode()).hexdigest()[:32]}"'
 
 
 def csrf_slot(request: HttpRequest) -> dict[str, str]:
@@ -105,16 +135,32 @@ def _nonce(request: HttpRequest) -> bytes:
     return str(getattr(request, "csp_nonce", "")).encode()
 
 
-def _split(content: bytes, nonce: bytes) -> list[bytes]:
+def _split(content: bytes, nonce: bytes) -> tuple[bytes, ...]:
+    """The page cut at its slots: the page's own bytes at even places, a slot at each odd
+    one. A tuple of bytes, so the cache may keep it as it is (``memory_cache.LocMemCache``)."""
     if nonce:
         content = content.replace(nonce, _NONCE_SLOT)
     slots = re.escape(_NONCE_SLOT) + b"|" + re.escape(_CSRF_SLOT.encode())
-    return re.split(b"(" + slots + b")", content)
+    return tuple(re.split(b"(" + slots + b")", content))
 
 
-def _join(pieces: list[bytes], request: HttpRequest) -> bytes:
-    csrf = _CSRF_SLOT.encode()
-    values = {_NONCE_SLOT: _nonce(request)}
-    if csrf in pieces:
-        values[csrf] = get_token(request).encode()
-    return b"".join(values.get(piece, piece) for piece in pieces)
+def has_csrf_slot(pieces: tuple[bytes, ...]) -> bool:
+    return _CSRF_SLOT_BYTES in pieces[1::2]
+
+
+def fill(pieces: tuple[bytes, ...], nonce: bytes, csrf: Callable[[], bytes]) -> bytes:
+    """The page with this response's nonce and CSRF token in its slots. Only the slots are
+    looked at: comparing the page's own pieces would hash a third of a megabyte each time."""
+    parts = list(pieces)
+    token = b""
+    for index in range(1, len(parts), 2):
+        if parts[index] == _NONCE_SLOT:
+            parts[index] = nonce
+        else:
+            token = token or csrf()
+            parts[index] = token
+    return b"".join(parts)
+
+
+def _join(pieces: tuple[bytes, ...], request: HttpRequest) -> bytes:
+    return fill(pieces, _nonce(request), lambda: get_token(request).encode())

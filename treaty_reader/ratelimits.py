@@ -42,7 +42,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache.backends.db import DatabaseCache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router, transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -51,6 +51,7 @@ from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 
 from .http import HtmxHttpRequest, problem
+from .prepared import PreparedQuery
 
 logger = logging.getLogger(__name__)
 
@@ -242,6 +243,26 @@ class RateLimitedModelBackend(ModelBackend):
         if request is not None and sign_ins_exhausted(failed_sign_ins(request)):
             raise PermissionDenied("Too many failed sign-ins from this address.")
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id: Any) -> Any:
+        """As ModelBackend's, with the query every signed-in request makes built once."""
+        from django.contrib.auth.models import User
+
+        try:
+            pk = User._meta.pk.to_python(user_id)
+        except ValidationError:
+            return None
+        found = _USER_BY_PK.rows(User, pk)
+        return found[0] if found and self.user_can_authenticate(found[0]) else None
+
+
+def _user(pk: int) -> Any:
+    from django.contrib.auth.models import User
+
+    return User.objects.filter(pk=pk)
+
+
+_USER_BY_PK: PreparedQuery[Any] = PreparedQuery(_user)
 
 
 class DatabaseCounterCache(DatabaseCache):

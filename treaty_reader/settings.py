@@ -11,6 +11,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -93,6 +94,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so it wraps everything: a plain 503 page while the database is unreachable.
     "treaty_reader.health.DatabaseUnavailableMiddleware",
+    # Then a kept page for an anonymous reader without a session, with the headers the rest
+    # would add (learnt from them): nothing below can change that answer (see fast_pages).
+    "treaty_reader.fast_pages.FastPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -175,6 +179,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Django's database sessions, read with a query built once per process.
+SESSION_ENGINE = "treaty_reader.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -252,6 +258,7 @@ CONTENT_SECURITY_POLICY = {
 # database (`manage.py createcachetable`) whose increments take a row lock. A per-process
 # LocMemCache would let each worker count on its own.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
 if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured(
@@ -270,7 +277,14 @@ if CACHE_URL:
     }
 else:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        # Each worker's own memory, bounded in bytes as well as entries (see memory_cache).
+        "default": {
+            "BACKEND": "treaty_reader.memory_cache.LocMemCache",
+            "OPTIONS": {
+                "MAX_ENTRIES": env_int("DJANGO_PAGE_CACHE_ENTRIES", 500),
+                "MAX_BYTES": env_int("DJANGO_PAGE_CACHE_MB", 64) * 1024 * 1024,
+            },
+        },
         "ratelimit": {
             "BACKEND": "treaty_reader.ratelimits.DatabaseCounterCache",
             "LOCATION": "treaty_reader_ratelimit",

@@ -14,6 +14,7 @@ from django.views.defaults import page_not_found
 
 from annotations.highlights import layer as annotation_queries
 
+from .fast_pages import page_document
 from .http import HtmxHttpRequest, problem
 from .models import Document
 from .page_cache import PAGE_CACHE_SECONDS, cached_page
@@ -49,7 +50,7 @@ LAYERS = {
 def document_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """The reading page: the text with its highlights. Its discussion has pages of its own,
     which the page loads when the reader scrolls to it."""
-    document = Document.objects.for_page(slug)
+    document = page_document(request, slug)
     shown = request.GET.get("layer", "everyone")
     if shown not in LAYERS:
         shown = "everyone"

@@ -8,11 +8,12 @@ A long thread shows a thousand of these, so what a template would compute per co
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils.functional import cached_property
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 
@@ -60,28 +61,57 @@ class Node:
     liked: bool = False
     # Readable replies below the depth limit, continued on the comment's own page.
     more_replies: int = 0
-    # Readable replies below it, at any depth: what collapsing its replies hides.
-    replies_below: int = 0
     viewer_id: int | None = None
     # Comments above this one whose replies end with it (set by ``flatten``).
     closes: int = 0
+    # Readable replies below it, at any depth: what collapsing its replies hides.
+    replies_below: int = 0
 
-    @functools.cached_property
+    def __post_init__(self) -> None:
+        # What this viewer may do with it, worked out once: the template asks each of these
+        # once or more for every comment. ``state``, ``viewer_id`` and the author are fixed.
+        shown = self.state == SHOWN
+        viewer = self.viewer_id is not None
+        self.is_placeholder: bool = self.state in PLACEHOLDERS
+        self.is_hidden: bool = self.state == HIDDEN
+        self.is_pending: bool = self.state == PENDING
+        self.is_own: bool = viewer and self.comment.author_id == self.viewer_id
+        self.can_reply: bool = viewer and shown
+        # Its author may edit it while it is shown or still waiting for a moderator, and
+        # delete it even once a moderator hid it.
+        self.can_edit: bool = self.is_own and self.state in (SHOWN, PENDING)
+        self.can_delete: bool = self.is_own and self.state in (SHOWN, HIDDEN, PENDING)
+        # Anyone but its author may flag a comment that is shown.
+        self.can_flag: bool = shown and not self.is_own
+        self.can_like: bool = viewer and not self.is_own and shown
+
+    def __getitem__(self, name: str) -> object:
+        """``node[name]`` is ``node.name``. A template looks each variable up as a key first
+        (and for an object without ``__getitem__`` fails with an exception first); a thread
+        of a thousand comments looks up some thirty thousand of them."""
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    @cached_property
     def pk(self) -> str:
         """The comment's id as text: a template shows it a dozen times per comment, and an
-        int goes through number formatting each time."""
-        return str(self.comment.pk)
+        int goes through number formatting each time. Digits: marked safe, so the template
+        does not escape it a dozen times either."""
+        return SafeString(self.comment.pk)
 
-    @functools.cached_property
+    @cached_property
     def key(self) -> str:
         """The comment's element id, and the stem of its parts' ids (``-main``, ``-body``…)."""
-        return f"comment-{self.comment.pk}"
+        return SafeString(f"comment-{self.comment.pk}")
 
     @property
     def css_class(self) -> str:
         if self.is_placeholder:
-            return "comment placeholder"
-        return "comment is-hidden" if self.is_hidden or self.is_pending else "comment"
+            return SafeString("comment placeholder")
+        hidden = self.is_hidden or self.is_pending
+        return SafeString("comment is-hidden" if hidden else "comment")
 
     @property
     def subtree(self) -> list[Node]:
@@ -93,42 +123,43 @@ class Node:
         return mark_safe("</details></article>" * self.closes)  # noqa: S308 - fixed markup
 
     # Its links and times, worked out here rather than in the template (a thread shows a
-    # thousand comments, and these were most of the cost of each), each link once per node.
-    @functools.cached_property
+    # thousand comments, and these were most of the cost of each), each link once per node,
+    # and each escaped here once rather than by the template wherever it is shown.
+    @cached_property
     def permalink(self) -> str:
-        return pk_url("annotations:comment", self.comment.pk)
+        return escape(pk_url("annotations:comment", self.comment.pk))
 
     def _url(self, name: str) -> str:
-        return pk_url(f"annotations:comment_{name}", self.comment.pk)
+        return escape(pk_url(f"annotations:comment_{name}", self.comment.pk))
 
-    @functools.cached_property
+    @cached_property
     def reply_url(self) -> str:
         return self._url("reply")
 
-    @functools.cached_property
+    @cached_property
     def edit_url(self) -> str:
         return self._url("edit")
 
-    @functools.cached_property
+    @cached_property
     def delete_url(self) -> str:
         return self._url("delete")
 
-    @functools.cached_property
+    @cached_property
     def like_url(self) -> str:
         """Where the like button posts: to take the like back if the viewer gave it."""
         return self._url("unlike" if self.liked else "like")
 
-    @functools.cached_property
+    @cached_property
     def history_url(self) -> str:
         return self._url("history")
 
-    @functools.cached_property
+    @cached_property
     def flag_url(self) -> str:
         return self._url("flag")
 
     @property
     def created_iso(self) -> str:
-        return localtime(self.comment.created_at).isoformat()
+        return SafeString(localtime(self.comment.created_at).isoformat())  # digits, -, :, +
 
     @property
     def created_text(self) -> str:
@@ -140,47 +171,8 @@ class Node:
         return short_date(edited) if edited else ""
 
     @property
-    def is_placeholder(self) -> bool:
-        return self.state in PLACEHOLDERS
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.state == HIDDEN
-
-    @property
-    def is_pending(self) -> bool:
-        return self.state == PENDING
-
-    @property
     def author_name(self) -> str:
-        return self.comment.author_name
-
-    @property
-    def is_own(self) -> bool:
-        return self.viewer_id is not None and self.comment.author_id == self.viewer_id
-
-    @property
-    def can_reply(self) -> bool:
-        return self.viewer_id is not None and self.state == SHOWN
-
-    @property
-    def can_edit(self) -> bool:
-        """Its author, while it is shown or still waiting for a moderator."""
-        return self.is_own and self.state in (SHOWN, PENDING)
-
-    @property
-    def can_delete(self) -> bool:
-        """Its author, even once a moderator hid it."""
-        return self.is_own and self.state in (SHOWN, HIDDEN, PENDING)
-
-    @property
-    def can_flag(self) -> bool:
-        """Anyone but its author may flag a comment that is shown."""
-        return self.state == SHOWN and not self.is_own
-
-    @property
-    def can_like(self) -> bool:
-        return self.viewer_id is not None and not self.is_own and self.state == SHOWN
+        return escape(self.comment.author_name)
 
     @property
     def likers_text(self) -> str:
@@ -280,7 +272,8 @@ def short_date(moment: datetime) -> str:
     """As the ``date:"j M Y, H:i"`` filter writes it (29 Nov 2026, 17:14), in the current
     time zone, at a fraction of its cost."""
     local = localtime(moment)
-    return f"{local.day} {MONTHS[local.month - 1]} {local:%Y, %H:%M}"
+    # Digits, a month's name and punctuation: nothing to escape.
+    return SafeString(f"{local.day} {MONTHS[local.month - 1]} {local:%Y, %H:%M}")
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

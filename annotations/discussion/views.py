@@ -31,6 +31,7 @@ from annotations.discussion.replies import replies_to
 from annotations.highlights import layer
 from annotations.models import Comment, Highlight, Notification
 from annotations.permissions import may_see_highlight, member_write, signed_in, write_refusal
+from treaty_reader.fast_pages import page_document
 from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, problem
 from treaty_reader.models import Document
 from treaty_reader.page_cache import cached_page
@@ -408,9 +409,9 @@ def document_discussion(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """A page of the discussion of the document as a whole, oldest first: a page of its own,
     or for HTMX the first page loaded into the reading page ("discussion-body") or a later
     one appended where its "more" link was."""
-    document = Document.objects.for_page(slug)
+    document = page_document(request, slug)
     number = request.GET.get("page", "1")
-    pages = layer.public_layer(document).discussion_pages
+    pages = layer.discussion_pages(document)
     if not re.fullmatch(r"[0-9]{1,9}", number) or not 1 <= int(number) <= pages:
         raise Http404("The discussion has no such page.")
     appending = bool(request.htmx) and request.htmx.target == "discussion-more"

@@ -11,6 +11,7 @@ member's own copies of pages (``treaty_reader.page_cache``).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -53,6 +54,21 @@ _ANCHOR_FIELDS = (
     "prefix",
     "suffix",
 )
+
+# The anchor's fields in ``anchoring.Anchor``'s order after the id, then the author.
+_ROW_FIELDS = (
+    "id",
+    "start_key",
+    "start_offset",
+    "end_key",
+    "end_offset",
+    "exact",
+    "prefix",
+    "suffix",
+    "author_id",
+)
+# Goes up when clause_pieces renders differently, so no kept piece outlives a release.
+PIECES_VERSION = 2
 
 READABLE_COMMENTS = Count("comments", filter=readable("comments__"))
 
@@ -161,20 +177,39 @@ class ReaderLayer:
 
     def _public_pieces(self, clauses: list[Clause]) -> dict[str, list[Piece]]:
         public = self.public
-        keys = {f"clause-pieces:2:{public.stamp}:{c.key}": c for c in clauses}
-        found = cache.get_many(list(keys))
+        everyone = public.for_everyone()
+        # Named by what they are made of, not by the document's stamp: after a like, or a
+        # comment on one passage, the other clauses' pieces are still the ones to use.
+        targets = hashlib.sha256(repr(sorted(public.targets)).encode()).hexdigest()
+        keys: dict[str, str] = {}  # clause key -> cache key (equal clauses share one)
+        for clause in clauses:
+            spans = public.spans.get(clause.key, [])
+            links = everyone.links(clause.key)
+            made_of = (
+                clause.text,
+                targets,
+                spans,
+                [public.comment_counts.get(s[2]) for s in spans],
+                [public.authors.get(s[2]) for s in spans],
+                sorted(links.continued),
+                links.href,
+            )
+            digest = hashlib.sha256(repr(made_of).encode()).hexdigest()
+            keys[clause.key] = f"clause-pieces:{PIECES_VERSION}:{digest}"
+        found = cache.get_many(list(set(keys.values())))
         missing = {}
-        for key, clause in keys.items():
-            if key not in found:
+        for clause in clauses:
+            key = keys[clause.key]
+            if key not in found and key not in missing:
                 spans = public.spans.get(clause.key, [])
-                links = public.for_everyone().links(clause.key)
                 missing[key] = clause_pieces(
                     clause.text, public.targets, spans, frozenset(), public.comment_counts,
-                    links=links,
+                    links=everyone.links(clause.key),
                 )  # fmt: skip
         if missing:
             cache.set_many(missing, LAYER_CACHE_SECONDS)
-        return {c.key: found[key] if key in found else missing[key] for key, c in keys.items()}
+        pieces = {**missing, **found}
+        return {c.key: pieces[keys[c.key]] for c in clauses}
 
 
 def public_layer(document: Document) -> PublicLayer:
@@ -183,13 +218,15 @@ def public_layer(document: Document) -> PublicLayer:
     layer: PublicLayer | None = cache.get(key)
     if layer is None:
         clauses = list(Clause.objects.filter(document=document).in_reading_order())
-        highlights = list(
+        # As rows, not model instances: thousands of them after every change to the page.
+        rows = list(
             Highlight.objects.filter(highlights_visible_to(AnonymousUser()))
             .anchored()
             .filter(document=document)
-            .only(*_ANCHOR_FIELDS)
             .annotate(comment_count=READABLE_COMMENTS)
+            .values_list(*_ROW_FIELDS, "comment_count")
         )
+        anchors = [(anchoring.Anchor(*row[1:8]), row[0]) for row in rows]
         doc = anchoring.DocumentText([(c.key, c.text) for c in clauses])
         discussion = Comment.objects.filter(document=document, highlight__isnull=True).aggregate(
             readable=Count("id", filter=readable()),
@@ -199,14 +236,14 @@ def public_layer(document: Document) -> PublicLayer:
             stamp=document.cache_stamp,
             clauses=clauses,
             targets=reference_targets(clauses),
-            spans=anchoring.clause_spans(doc, [(h.anchor, h.pk) for h in highlights]),
-            comment_counts={h.pk: h.comment_count for h in highlights if h.comment_count},
+            spans=anchoring.clause_spans(doc, anchors),
+            comment_counts={row[0]: row[9] for row in rows if row[9]},
             discussion_count=discussion["readable"],
             discussion_pages=max(
                 1, math.ceil(discussion["roots"] / locations.DISCUSSION_PAGE_SIZE)
             ),
-            starts={h.pk: h.start_key for h in highlights},
-            authors={h.pk: h.author_id for h in highlights},
+            starts={row[0]: row[1] for row in rows},
+            authors={row[0]: row[8] for row in rows},
         )
         cache.set(key, layer, LAYER_CACHE_SECONDS)
     return layer
@@ -276,3 +313,15 @@ def clauses_between(clauses: Sequence[Clause], first: str, last: str) -> list[Cl
     if first not in keys or last not in keys:
         return []
     return list(clauses[keys.index(first) : keys.index(last) + 1])
+
+
+def discussion_pages(document: Document) -> int:
+    """How many pages the document's discussion has: asked by every request for one of them,
+    so kept on its own (a number) rather than read out of the whole public layer."""
+    key = f"discussion-pages:{document.cache_stamp}"
+    pages: int | None = cache.get(key)
+    if pages is None:
+        # Built with the public layer, which the reading page wants for this stamp too.
+        pages = public_layer(document).discussion_pages
+        cache.set(key, pages, LAYER_CACHE_SECONDS)
+    return pages

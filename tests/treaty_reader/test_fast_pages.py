@@ -1,0 +1,158 @@
+"""An anonymous reader without a session is sent a kept page before the rest of the
+middleware runs: with the headers the full way gives, a nonce of its own, 304s, and every
+change seen at once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+
+from annotations.highlights import services
+from treaty_reader.fast_pages import MAX_ROUTES, FastPageMiddleware
+from treaty_reader.models import Document
+from treaty_reader.page_cache import PageCopy
+
+from ..conftest import queries_for
+
+PAGE = "/treaties/anglo-soviet-treaty-1942/"
+NONCE = re.compile(r"'nonce-([^']+)'")
+
+
+def headers(response) -> dict[str, str]:
+    """The headers, with the nonce (which must differ) taken out of the policy."""
+    found = dict(response.items())
+    if "Content-Security-Policy" in found:
+        found["Content-Security-Policy"] = NONCE.sub("'nonce-…'", found["Content-Security-Policy"])
+    return found
+
+
+def nonce_of(response) -> str:
+    return NONCE.search(response["Content-Security-Policy"]).group(1)
+
+
+def without_nonce(response) -> bytes:
+    return response.content.replace(nonce_of(response).encode(), b"")
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        (PAGE, {}),
+        (PAGE + "discussion/", {}),
+        (PAGE + "discussion/?page=1", {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "x"}),
+    ],
+)
+def test_a_kept_page_goes_out_with_the_headers_and_bytes_of_the_full_way(treaty, path, extra):
+    reader = Client()
+    reader.get(path, secure=True, **extra)  # rendered and kept; the fast path learns from it
+    fast = reader.get(path, secure=True, **extra)
+    full = Client().get(path, secure=True, **extra)  # another browser: the full way, from the copy
+
+    assert fast.status_code == full.status_code == 200
+    assert not hasattr(fast.wsgi_request, "user"), "no authentication ran for the fast answer"
+    assert hasattr(full.wsgi_request, "user")
+    assert headers(fast) == headers(full)
+    assert without_nonce(fast) == without_nonce(full)
+    assert queries_for(lambda: reader.get(path, secure=True, **extra)) == 1  # the stamp
+
+
+def test_every_fast_answer_has_a_nonce_of_its_own_in_the_policy_and_the_page(treaty):
+    reader = Client()
+    answers = [reader.get(PAGE) for _ in range(4)]
+    nonces = [nonce_of(answer) for answer in answers]
+
+    assert len(set(nonces)) == 4
+    for answer, nonce in zip(answers, nonces, strict=True):
+        scripts = re.findall(r"<script[^>]*>", answer.content.decode())
+        assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts if "htmx" in tag)
+
+
+def test_a_browser_that_has_the_page_gets_304_with_the_headers_of_the_full_way(treaty):
+    reader = Client()
+    etag = reader.get(PAGE)["ETag"]
+    reader.get(PAGE, HTTP_IF_NONE_MATCH=etag)  # the full way's 304, learnt
+    fast = reader.get(PAGE, HTTP_IF_NONE_MATCH=etag)
+    full = Client().get(PAGE, HTTP_IF_NONE_MATCH=etag)
+
+    assert fast.status_code == full.status_code == 304
+    assert not hasattr(fast.wsgi_request, "user")
+    assert headers(fast) == headers(full)
+    assert fast.content == b""
+
+
+def test_a_change_made_anywhere_is_in_the_next_fast_answer(treaty, alice):
+    reader = Client()
+    before = reader.get(PAGE)
+    reader.get(PAGE)
+
+    # As another worker or server would: only the database knows.
+    highlight = services.highlight_create(
+        author=alice, document=treaty, start_key="article-7-para-1", start_offset=0,
+        end_key="article-7-para-1", end_offset=10,
+    )  # fmt: skip
+
+    after = reader.get(PAGE, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert f'data-highlight="{highlight.pk}"' in after.content.decode()
+    assert f'data-highlight="{highlight.pk}"' in reader.get(PAGE).content.decode()
+
+
+def test_a_renamed_document_is_not_sent_from_its_old_address(treaty):
+    reader = Client()
+    reader.get(PAGE)
+    Document.objects.filter(pk=treaty.pk).update(slug="renamed")
+
+    assert reader.get(PAGE).status_code == 404
+    assert reader.get("/treaties/renamed/").status_code == 200
+
+
+def test_a_member_or_a_waiting_message_goes_the_full_way(treaty, alice):
+    reader = Client()
+    reader.get(PAGE)
+    reader.get(PAGE)
+    reader.force_login(alice)
+
+    assert "Signed in as" in reader.get(PAGE).content.decode()
+    reader.logout()
+    reader.cookies["messages"] = "anything"
+    assert hasattr(reader.get(PAGE).wsgi_request, "user")
+
+
+def test_a_host_that_is_not_allowed_is_refused_as_before(treaty, settings):
+    settings.ALLOWED_HOSTS = ["treaty.example.org"]
+    reader = Client(HTTP_HOST="treaty.example.org")
+    reader.get(PAGE)
+    assert reader.get(PAGE).status_code == 200
+
+    assert reader.get(PAGE, HTTP_HOST="evil.example.com").status_code == 400
+
+
+@pytest.mark.urls("tests.treaty_reader.kept_form_urls")
+def test_a_kept_page_with_a_form_gives_each_browser_a_csrf_token_that_works(treaty):
+    first = Client(enforce_csrf_checks=True)
+    first.get("/form/")  # rendered with the first browser's token, and kept
+    second = Client(enforce_csrf_checks=True)
+    second.get("/form/")
+    page = second.get("/form/")
+
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+    assert "csrftoken" in second.cookies
+    response = second.post("/post/", {"csrfmiddlewaretoken": token})
+    assert response.status_code == 200, "the token from the kept page must be accepted"
+
+
+def test_the_pages_remembered_per_process_are_bounded():
+    def kept(request):
+        response = HttpResponse("page")
+        response.page_copy = PageCopy(1, "treaty", request.path)
+        return response
+
+    middleware = FastPageMiddleware(kept)
+    for number in range(3 * MAX_ROUTES):
+        middleware(RequestFactory().get(f"/highlights/{number}/"))
+
+    assert 0 < len(middleware.routes) <= MAX_ROUTES

@@ -1,0 +1,172 @@
+"""The anonymous reader's fast path: a kept page sent before the rest of the middleware runs.
+
+An anonymous reader without a session gets the same kept copy of a page as every other
+(``page_cache``), yet each request still went through sessions, CSRF, authentication,
+messages, htmx, the security headers and the Content-Security-Policy, and the view, to send
+the same bytes with a new nonce. None of that can change the answer for such a request, so
+``FastPageMiddleware``, placed before all of it, answers by itself when it can:
+
+- It learns from the full path. When a GET without a session or flash-message cookie is
+  answered 200 (or 304) from the copy for everyone, and the answer sets no cookie and has no
+  CSRF token in it, it remembers for that request's signature (path, query string, the
+  htmx headers the page varies on, the scheme) which copy it was and the headers the answer
+  went out with, the nonce in the policy marked as a slot.
+- It answers the next request with the same signature itself: the document's stamp from
+  the database (one query, as the view makes; so a change on any worker or server is seen at
+  once), then 304 if the browser has the copy, else the copy from the cache with a fresh
+  nonce (made as django-csp makes it) in the page and in the policy, and the learned headers.
+- Anything else, or anything unexpected (no copy kept yet, a host that is not allowed, a
+  document renamed or gone, the database unreachable), goes the full way, which also
+  relearns.
+
+So the headers are the full path's own, byte for byte but for the nonce; tests compare them.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+
+from .health import DATABASE_UNAVAILABLE
+from .models import Document
+from .page_cache import PageCopy, fill, has_csrf_slot, page_tag
+from .prepared import PreparedQuery
+
+# Signatures remembered per process; past this the memory is emptied and relearnt.
+MAX_ROUTES = 512
+_NONCE_SLOT = "\x00nonce\x00"
+
+Signature = tuple[str, str, str, str, bool]
+
+
+@dataclass(frozen=True)
+class Route:
+    copy: PageCopy
+    headers: tuple[tuple[str, str], ...]  # the nonce as _NONCE_SLOT
+    not_modified: tuple[tuple[str, str], ...] | None = None  # a 304's, once one was seen
+
+
+class FastPageMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.routes: dict[Signature, Route] = {}
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        signature = _signature(request)
+        if signature is None:
+            return self.get_response(request)
+        route = self.routes.get(signature)
+        if route is not None:
+            answer = self._answer(request, signature, route)
+            if answer is not None:
+                return answer
+        response = self.get_response(request)
+        self._learn(signature, request, response)
+        return response
+
+    def _answer(
+        self, request: HttpRequest, signature: Signature, route: Route
+    ) -> HttpResponse | None:
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return None  # the full path answers it, as it always has
+        try:
+            found = _BY_PK.rows(Document, route.copy.document_pk)
+        except DATABASE_UNAVAILABLE:
+            return None  # the full path answers 503 with every header
+        if not found or found[0].slug != route.copy.slug:
+            self.routes.pop(signature, None)
+            return None
+        tag, etag = page_tag(route.copy.name, found[0], "everyone")
+        if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
+            if route.not_modified is None:
+                return None
+            response: HttpResponse = HttpResponseNotModified()
+            _put_headers(response, route.not_modified, "", etag)
+            return response
+        pieces: tuple[bytes, ...] | None = cache.get(f"page:{tag}")
+        if pieces is None or has_csrf_slot(pieces):
+            request._fast_document = found[0]  # type: ignore[attr-defined]  # see page_document
+            return None
+        nonce = _make_nonce()
+        response = HttpResponse(fill(pieces, nonce.encode(), bytes))
+        _put_headers(response, route.headers, nonce, etag)
+        return response
+
+    def _learn(
+        self, signature: Signature, request: HttpRequest, response: HttpResponseBase
+    ) -> None:
+        copy = getattr(response, "page_copy", None)
+        if copy is None or response.cookies or response.status_code not in (200, 304):
+            return
+        nonce = getattr(request, "_csp_nonce", None)
+        headers = tuple(
+            (name, value.replace(nonce, _NONCE_SLOT) if isinstance(nonce, str) else value)
+            for name, value in response.items()
+            if name != "ETag"
+        )
+        known = self.routes.get(signature)
+        if known is not None and known.copy != copy:
+            known = None
+        if len(self.routes) >= MAX_ROUTES and known is None:
+            self.routes.clear()
+        if response.status_code == 304:
+            if known is not None:
+                self.routes[signature] = Route(copy, known.headers, headers)
+        else:
+            self.routes[signature] = Route(copy, headers, known.not_modified if known else None)
+
+
+def page_document(request: HttpRequest, slug: str) -> Document:
+    """``Document.objects.for_page(slug)``, unless the fast path has just read that document
+    for this request and found no copy kept: then the page is rendered without asking again."""
+    found: Document | None = getattr(request, "_fast_document", None)
+    if found is not None and found.slug == slug:
+        return found
+    return Document.objects.for_page(slug)
+
+
+def _signature(request: HttpRequest) -> Signature | None:
+    """What the answer to a GET without a session may depend on; None for any other request."""
+    if request.method != "GET":
+        return None
+    if request.META.get("HTTP_COOKIE"):
+        cookies = request.COOKIES
+        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+            return None
+    meta = request.META
+    return (
+        request.path_info,
+        meta.get("QUERY_STRING", ""),
+        meta.get("HTTP_HX_REQUEST", ""),
+        meta.get("HTTP_HX_TARGET", ""),
+        request.is_secure(),
+    )
+
+
+def _make_nonce() -> str:
+    """As django-csp makes its nonce: 16 random bytes, base64."""
+    return base64.b64encode(os.urandom(16)).decode("ascii")
+
+
+def _put_headers(
+    response: HttpResponse, headers: tuple[tuple[str, str], ...], nonce: str, etag: str
+) -> None:
+    for name, value in headers:
+        if name == "Content-Length":  # the full way's CommonMiddleware sets it
+            response[name] = str(len(response.content))
+        else:
+            response[name] = value.replace(_NONCE_SLOT, nonce) if nonce else value
+    response["ETag"] = etag
+
+
+# The document behind a learnt page, by its key: built once per process.
+_BY_PK = PreparedQuery(lambda pk: Document.objects.filter(pk=pk))
