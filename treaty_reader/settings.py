@@ -117,7 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "annotations.discussion.replies.replies",
+                "annotations.notifications.badge.notifications",
                 "treaty_reader.page_cache.csrf_slot",
             ],
             "builtins": ["template_partials.templatetags.partials"],

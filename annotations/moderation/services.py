@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotations.models import FLAG_NOTE_MAX_LENGTH, Comment, Flag, Highlight, Member, Suspension
+from annotations.notifications.services import notify_hidden
 from treaty_reader.models import Document, DocumentQuerySet
 
 REASON_MAX_LENGTH = 500  # Comment.hidden_reason and Suspension.reason
@@ -164,11 +165,13 @@ def _remove(
 def comments_hide(*, comments: QuerySet[Comment], moderator: User, reason: str) -> Outcome:
     """Hide comments from everyone but moderators, and resolve their open flags."""
     reason = _reason(reason, required=True)
-    return _remove(
+    outcome = _remove(
         comments, moderator, is_done="hidden_at",
         changes={"hidden_reason": reason, "hidden_by": moderator},
         message=f"Hid the comment.{_because(reason)}",
     )  # fmt: skip
+    notify_hidden(comments=comments, reason=reason)
+    return outcome
 
 
 @transaction.atomic

@@ -1,0 +1,402 @@
+"""Who hears of what: the one place that decides who is notified of an event, and the
+writes members make to their notifications, watches and settings.
+
+The rules (Hypothesis's notifier keeps the same ones), each tested:
+
+- nobody is notified of what they did themselves;
+- only when something is created: an edit notifies nobody again, except members it newly
+  @mentions;
+- nobody is told of what they may not see: a private highlight's thread concerns only its
+  author, a deleted or hidden comment nobody, and words written by a suspended member (who
+  may not write) nobody;
+- one notification per event per member, whatever the number of reasons: a reply that also
+  quotes and mentions you is one notification, saying all three;
+- likes on one comment are one notification ("bob and 3 others liked…"), raised again by
+  each new like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from annotations.discussion.markdown import mentioned_names, quoted_names
+from annotations.models import (
+    Comment,
+    EmailChoice,
+    Highlight,
+    MemberSettings,
+    Notification,
+    Watch,
+)
+from annotations.notifications.mentions import members_named
+from annotations.permissions import active_suspension, may_see_highlight
+from treaty_reader.models import Article, Clause, Document
+from treaty_reader.numerals import to_roman
+
+Kind = Notification.Kind
+
+# What each reason says, strongest first: a notification's kind is its strongest reason.
+REPLY_TO_COMMENT = "replied to your comment"
+ON_HIGHLIGHT = "commented on your highlight"
+QUOTED = "quoted you"
+MENTIONED = "mentioned you"
+LIKED = "liked your comment"
+_STRENGTH = [Kind.REPLY, Kind.QUOTE, Kind.MENTION, Kind.WATCHED]
+
+
+def _said(reasons: list[str]) -> str:
+    return reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
+
+
+# Deciding ------------------------------------------------------------------------------
+
+
+def _may_be_told(comment: Comment, candidates: Iterable[int], actor: User | None) -> set[int]:
+    """Of these members, those who may be told of what ``actor`` did to the comment: not the
+    actor, active, and able to see the comment (one query, for the members)."""
+    if actor is None or comment.is_deleted or comment.is_hidden or active_suspension(actor):
+        return set()
+    wanted = set(candidates) - {actor.pk}
+    highlight = comment.highlight
+    if highlight is not None and not highlight.is_public:
+        wanted &= {highlight.author_id}
+    if not wanted:
+        return set()
+    return set(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
+
+
+_ANCESTORS = ["parent_id", "parent__parent_id", "parent__parent__parent_id"]
+
+
+def _thread_root(comment: Comment) -> int:
+    """The top-level comment of a comment's thread: three levels up a query."""
+    pk, current = comment.pk, comment.parent_id
+    while current is not None:
+        row = Comment.objects.filter(pk=current).values_list(*_ANCESTORS).first()
+        pk, current = current, None
+        for above in row or ():
+            if above is None:
+                break
+            pk = above
+        else:
+            current = pk if row else None
+    return pk
+
+
+def _article_of(highlight: Highlight) -> Article | None:
+    clause = (
+        Clause.objects.filter(document_id=highlight.document_id, key=highlight.start_key)
+        .select_related("article")
+        .first()
+    )
+    return clause.article if clause else None
+
+
+def _watchers(comment: Comment) -> dict[int, tuple[str, int]]:
+    """Members watching where the comment was written, each with what they are told and the
+    watch that brought it (the most precise, if several)."""
+    started = "started a thread" if comment.parent_id is None else "commented"
+    # (the watch's target field, its value, what the member is told), most precise first
+    places: list[tuple[str, int | None, str]] = []
+    if comment.highlight_id is not None:
+        places.append(("highlight_id", comment.highlight_id, f"{started} on a highlight you watch"))
+        article = _article_of(comment.highlight)
+        if article is not None:
+            text = f"{started} in Article {article.roman}, which you watch"
+            places.append(("article_id", article.pk, text))
+    else:
+        if comment.parent_id is not None:
+            places.append(("comment_id", _thread_root(comment), "replied in a thread you watch"))
+        places.append(("", None, f"{started} in the discussion, which you watch"))
+    whole = Q(article__isnull=True, highlight__isnull=True, comment__isnull=True)
+    condition = Q()
+    for field, value, _ in places:
+        condition |= Q(**{field: value}) if field else whole
+    rows = Watch.objects.filter(condition, document_id=comment.document_id, active=True)
+    found: dict[int, tuple[int, str, int]] = {}
+    for watch in rows.only("user_id", "article_id", "highlight_id", "comment_id"):
+        for rank, (field, value, text) in enumerate(places):
+            targets = (watch.article_id, watch.highlight_id, watch.comment_id)
+            if (getattr(watch, field) == value) if field else targets == (None, None, None):
+                if watch.user_id not in found or rank < found[watch.user_id][0]:
+                    found[watch.user_id] = (rank, text, watch.pk)
+                break
+    return {user: (text, pk) for user, (_, text, pk) in found.items()}
+
+
+def notify_comment_created(
+    *, comment: Comment, mentioned: Mapping[str, User]
+) -> list[Notification]:
+    """Tell those a new comment concerns, once each: the author replied to, the highlight's
+    author, members it quotes or @mentions, and members watching where it was written."""
+    reasons: dict[int, list[tuple[str, str]]] = {}
+
+    def add(member: int | None, kind: str, text: str) -> None:
+        if member is not None:
+            reasons.setdefault(member, []).append((kind, text))
+
+    watchers = _watchers(comment)
+    if comment.parent is not None:
+        add(comment.parent.author_id, Kind.REPLY, REPLY_TO_COMMENT)
+    if comment.highlight is not None:
+        add(comment.highlight.author_id, Kind.REPLY, ON_HIGHLIGHT)
+    quoted = quoted_names(comment.body)
+    for member in members_named(quoted).values() if quoted else ():
+        add(member.pk, Kind.QUOTE, QUOTED)
+    for member in mentioned.values():
+        add(member.pk, Kind.MENTION, MENTIONED)
+    for member, (text, _) in watchers.items():
+        add(member, Kind.WATCHED, text)
+    return _create(comment, reasons, {m: pk for m, (_, pk) in watchers.items()})
+
+
+def notify_comment_edited(
+    *, comment: Comment, before: str, mentioned: Mapping[str, User]
+) -> list[Notification]:
+    """An edit tells nobody again, except members it @mentions who were not mentioned
+    before and have not been told of this comment already."""
+    earlier = set(mentioned_names(before))
+    added = [m.pk for name, m in mentioned.items() if name not in earlier]
+    told = Notification.objects.filter(
+        comment=comment, kind__in=_STRENGTH, recipient_id__in=added
+    ).values_list("recipient_id", flat=True)
+    fresh = set(added) - set(told)
+    return _create(comment, {pk: [(Kind.MENTION, MENTIONED)] for pk in fresh})
+
+
+def _create(
+    comment: Comment,
+    reasons: Mapping[int, list[tuple[str, str]]],
+    watches: Mapping[int, int] | None = None,
+) -> list[Notification]:
+    watches = watches or {}
+    allowed = _may_be_told(comment, reasons, comment.author)
+    notices = []
+    for recipient in sorted(allowed):
+        given = reasons[recipient]
+        kind = min((k for k, _ in given), key=_STRENGTH.index)
+        texts = list(dict.fromkeys(text for _, text in given))
+        notices.append(
+            Notification(
+                recipient_id=recipient,
+                kind=kind,
+                actor_id=comment.author_id,
+                comment=comment,
+                reason=_said(texts),
+                watch_id=watches.get(recipient),
+                created_at=comment.created_at,
+            )
+        )
+    return Notification.objects.bulk_create(notices, ignore_conflicts=True)
+
+
+def notify_liked(*, comment: Comment, liker: User) -> None:
+    """One notification per liked comment, brought back up, unread, by each new like."""
+    if comment.author_id is None or not _may_be_told(comment, [comment.author_id], liker):
+        return
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient_id=comment.author_id,
+                kind=Kind.LIKE,
+                actor=liker,
+                comment=comment,
+                reason=LIKED,
+                created_at=timezone.now(),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["recipient", "comment", "kind"],
+        update_fields=["actor", "created_at", "read_at", "emailed_at", "email_claim"],
+    )
+
+
+def notify_hidden(*, comments: QuerySet[Comment], reason: str) -> None:
+    """Tell each author whose comment among these a moderator has hidden, and why; one
+    statement whatever their number (moderators hide in bulk). The moderator is not named:
+    members see "a moderator", as on the comment itself. An author already told that this
+    comment was hidden for this reason is not told again."""
+    selected, params = comments.order_by().values("pk").query.sql_with_params()
+    table, comment_table = Notification._meta.db_table, Comment._meta.db_table
+    sql = f"""
+        INSERT INTO {table} (recipient_id, kind, comment_id, reason, created_at, email_claim)
+        SELECT c.author_id, %s, c.id, c.hidden_reason, %s, ''
+        FROM {comment_table} c
+        WHERE c.id IN ({selected}) AND c.hidden_at IS NOT NULL AND c.hidden_reason = %s
+          AND c.author_id IS NOT NULL
+          AND NOT EXISTS (
+            SELECT 1 FROM {table} n
+            WHERE n.comment_id = c.id AND n.kind = %s AND n.reason = c.hidden_reason
+          )
+        ON CONFLICT (recipient_id, comment_id, kind) DO UPDATE SET
+          reason = excluded.reason, created_at = excluded.created_at, read_at = NULL,
+          emailed_at = NULL, email_claim = ''
+    """  # noqa: S608 - table names from the models, the selection's SQL from the ORM
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Kind.HIDDEN, timezone.now(), *params, reason, Kind.HIDDEN])
+
+
+# Reading them --------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user: User, pk: int) -> Notification:
+    """Mark one of the member's notifications read. Another member's is not found:
+    ``Notification.DoesNotExist``, and nothing changes."""
+    notification = Notification.objects.get(pk=pk, recipient=user)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every notification of the member read; returns how many were unread."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
+# Watching ------------------------------------------------------------------------------
+
+
+def _watch_target(
+    *,
+    user: User,
+    document: Document,
+    article: Article | None,
+    highlight: Highlight | None,
+    comment: Comment | None,
+) -> dict[str, object]:
+    """The watch's fields, once the member may see what they name; PermissionDenied else."""
+    if highlight is not None and (
+        highlight.document_id != document.pk or not may_see_highlight(highlight, user)
+    ):
+        raise PermissionDenied("There is no such highlight.")
+    if article is not None and article.document_id != document.pk:
+        raise PermissionDenied("There is no such article.")
+    if comment is not None:
+        if comment.document_id != document.pk or comment.highlight_id is not None:
+            raise PermissionDenied("There is no such thread.")
+        if comment.is_deleted or comment.is_hidden:
+            raise PermissionDenied("That thread’s first comment is gone.")
+        if comment.parent_id is not None:
+            raise ValidationError("Watch a thread from its first comment.", code="not_a_thread")
+    if sum(x is not None for x in (article, highlight, comment)) > 1:
+        raise ValidationError("Watch one thing at a time.", code="several")
+    return {
+        "user": user,
+        "document": document,
+        "article": article,
+        "highlight": highlight,
+        "comment": comment,
+    }
+
+
+def _existing(target: Mapping[str, object]) -> Watch | None:
+    return Watch.objects.filter(**{k: v for k, v in target.items()}).first()
+
+
+@transaction.atomic
+def watch_set(
+    *,
+    user: User,
+    document: Document,
+    watching: bool,
+    article: Article | None = None,
+    highlight: Highlight | None = None,
+    comment: Comment | None = None,
+) -> Watch:
+    """Start or stop watching a document's whole discussion, an Article, a highlight's thread
+    or a thread of the discussion. Something the member may not see: PermissionDenied."""
+    target = _watch_target(
+        user=user, document=document, article=article, highlight=highlight, comment=comment
+    )
+    watch = _existing(target)
+    if watch is None:
+        watch = Watch.objects.create(**target, active=watching)
+    elif watch.active != watching:
+        watch.active = watching
+        watch.save(update_fields=["active"])
+    return watch
+
+
+def watching(
+    *,
+    user: User,
+    document: Document,
+    article: Article | None = None,
+    highlight: Highlight | None = None,
+    comment: Comment | None = None,
+) -> bool:
+    target = {
+        "user": user,
+        "document": document,
+        "article": article,
+        "highlight": highlight,
+        "comment": comment,
+    }
+    watch = _existing(target)
+    return bool(watch and watch.active)
+
+
+def watch_on_comment(*, comment: Comment) -> None:
+    """Commenting on a thread watches it, unless the member turned that off or stopped
+    watching it before (an inactive watch stays inactive)."""
+    author = comment.author
+    if author is None or not member_settings(author).watch_on_comment:
+        return
+    if comment.highlight_id is not None:
+        target = {"highlight_id": comment.highlight_id}
+    else:
+        target = {"comment_id": _thread_root(comment)}
+    Watch.objects.bulk_create(
+        [Watch(user=author, document_id=comment.document_id, **target)], ignore_conflicts=True
+    )
+
+
+# Settings ------------------------------------------------------------------------------
+
+
+def member_settings(user: User) -> MemberSettings:
+    """The member's settings; the defaults (no email, watch what you comment on) if they
+    never chose."""
+    found = MemberSettings.objects.filter(user=user).first()
+    return found or MemberSettings(user=user)
+
+
+@transaction.atomic
+def member_settings_update(*, user: User, email: str, watch_on_comment: bool) -> MemberSettings:
+    if email not in EmailChoice.values:
+        raise ValidationError("Choose how often to be emailed.", code="email")
+    settings = member_settings(user)
+    if settings.email != email:
+        settings.email = email
+        settings.email_chosen_at = timezone.now()
+    settings.watch_on_comment = watch_on_comment
+    settings.save()
+    return settings
+
+
+def email_unsubscribe(*, user: User) -> MemberSettings:
+    """Stop every email to the member (the one-click link in each mail)."""
+    return member_settings_update(
+        user=user, email=EmailChoice.NEVER, watch_on_comment=member_settings(user).watch_on_comment
+    )
+
+
+def article_label(start_key: str) -> str:
+    """Where in the treaty a clause key is, in words ("Article VII", "the preamble")."""
+    head, _, rest = start_key.partition("-")
+    if head == "article":
+        number = rest.split("-", 1)[0]
+        return f"Article {to_roman(int(number))}" if number.isdigit() else "an article"
+    if head == "part":
+        number = rest.split("-", 1)[0]
+        return f"Part {to_roman(int(number))}" if number.isdigit() else "a part"
+    return {"preamble": "the preamble", "closing": "the closing clauses"}.get(head, "the text")
