@@ -105,10 +105,10 @@ def _watchers(comment: Comment) -> dict[int, tuple[str, int]]:
     # (the watch's target field, its value, what the member is told), most precise first
     places: list[tuple[str, int | None, str]] = []
     if comment.highlight_id is not None:
-        places.append(("highlight_id", comment.highlight_id, f"{started} on a highlight you watch"))
+        places.append(("highlight_id", comment.highlight_id, "commented on a highlight you watch"))
         article = _article_of(comment.highlight)
         if article is not None:
-            text = f"{started} in Article {article.roman}, which you watch"
+            text = f"commented on a passage of Article {article.roman}, which you watch"
             places.append(("article_id", article.pk, text))
     else:
         if comment.parent_id is not None:
@@ -181,7 +181,9 @@ def _create(
     for recipient in sorted(allowed):
         given = reasons[recipient]
         kind = min((k for k, _ in given), key=_STRENGTH.index)
-        texts = list(dict.fromkeys(text for _, text in given))
+        # Watching is said only when it is the whole reason: "replied to your comment" is news
+        # enough without "in a thread you watch".
+        texts = list(dict.fromkeys(text for k, text in given if k == kind or k != Kind.WATCHED))
         notices.append(
             Notification(
                 recipient_id=recipient,
