@@ -104,7 +104,7 @@ def replies_moved(request: HtmxHttpRequest) -> HttpResponse:
 def _watch_target(request: HtmxHttpRequest) -> dict[str, object]:
     """What the request names: a document and at most one of an Article, a highlight or a
     discussion thread; 404 for what does not exist or this member may not see."""
-    data = request.POST if request.method == "POST" else request.GET
+    data = request.GET  # the form posts to the button's own address
     document = get_object_or_404(Document, slug=data.get("document", ""))
     target: dict[str, object] = {"document": document}
 
@@ -209,7 +209,10 @@ def live(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         since = dt.datetime.fromtimestamp(float(request.GET.get("since", "")), tz=dt.UTC)
     except (ValueError, OverflowError, OSError):
         return problem(request, "The page’s time (since) is missing or not a number.", status=400)
-    new = Comment.objects.filter(readable(), document=document, created_at__gt=since)
+    # Imported forum replies carry made-up times; they are never news.
+    new = Comment.objects.filter(
+        readable(), document=document, created_at__gt=since, is_imported=False
+    )
     new = new.filter(highlights_visible_to(request.user, "highlight__") | Q(highlight__isnull=True))
     scope = request.GET.get("scope", "page")
     highlight_pk = request.GET.get("highlight", "")
