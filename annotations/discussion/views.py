@@ -353,7 +353,8 @@ def document_discussion(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not re.fullmatch(r"[0-9]{1,9}", number) or not 1 <= int(number) <= pages:
         raise Http404("The discussion has no such page.")
     appending = bool(request.htmx) and request.htmx.target == "discussion-more"
-    if request.htmx:
+    # A boosted link (the live notice's "show") wants the whole page, to pick from it.
+    if request.htmx and not request.htmx.boosted:
         template = "annotations/discussion/discussion.html#" + ("more" if appending else "body")
     else:
         template = "annotations/discussion/discussion.html"

@@ -144,8 +144,8 @@ def notify_comment_created(
     watchers = _watchers(comment)
     if comment.parent is not None:
         add(comment.parent.author_id, Kind.REPLY, REPLY_TO_COMMENT)
-    if comment.highlight is not None:
-        add(comment.highlight.author_id, Kind.REPLY, ON_HIGHLIGHT)
+    if comment.highlight is not None and comment.highlight.author_id not in reasons:
+        add(comment.highlight.author_id, Kind.REPLY, ON_HIGHLIGHT)  # unless replied to there
     quoted = quoted_names(comment.body)
     for member in members_named(quoted).values() if quoted else ():
         add(member.pk, Kind.QUOTE, QUOTED)

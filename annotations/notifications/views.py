@@ -234,7 +234,7 @@ def live(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         if url_has_allowed_host_and_scheme(request.GET.get("show", ""), None)
         else document.get_absolute_url(),
     }
-    return render(request, "annotations/notifications/live.html#poll", context)
+    return render(request, "annotations/notifications/live.html#response", context)
 
 
 # Settings and unsubscribing -------------------------------------------------------------
