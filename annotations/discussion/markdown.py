@@ -253,7 +253,15 @@ def excerpt(source: str, length: int = 120) -> str:
     The result is plain text, not HTML: let the template escape it. Long text is cut at
     a word boundary where one is near and ends with "…".
     """
-    text = plain_text(render_markdown(source))
+    return _cut(plain_text(render_markdown(source)), length)
+
+
+def html_excerpt(html: str, length: int = 120) -> str:
+    """``excerpt`` from the comment's HTML as already rendered: no parsing again."""
+    return _cut(plain_text(html), length)
+
+
+def _cut(text: str, length: int) -> str:
     if len(text) <= length:
         return text
     cut = text[: length - 1]

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from annotations.models import EmailChoice, Highlight, MemberSettings, Notification, readable
 from annotations.notifications import entries as entry_list
+from annotations.notifications.unsubscribing import unsubscribe_url
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,15 @@ def _claim(now: dt.datetime, skip: set[int]) -> tuple[str, int]:
     claim = uuid.uuid4().hex
     if not ids:
         return claim, 0
+    if len(ids) == BATCH:
+        # The batch's last member gets the rest of theirs too: a digest is sent whole.
+        last = Notification.objects.values_list("recipient_id", flat=True).get(pk=ids[-1])
+        ids += list(
+            pending(now)
+            .filter(free, recipient_id=last)
+            .exclude(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
     # The conditions again, on the rows: a run that claimed them first wins.
     taken = Notification.objects.filter(free, pk__in=ids, emailed_at__isnull=True).update(
         email_claim=claim, email_claimed_at=now
@@ -97,10 +107,9 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _message(member: User, choice: str, found: list[entry_list.Entry]) -> EmailMessage:
-    from annotations.notifications.views import unsubscribe_url
-
-    unsubscribe = _absolute(unsubscribe_url(member))
+def _message(
+    member: User, choice: str, found: list[entry_list.Entry], unsubscribe: str
+) -> EmailMessage:
     context = {
         "member": member,
         "entries": found[:DIGEST_SHOWN],
@@ -155,10 +164,11 @@ def send_pending(*, now: dt.datetime | None = None) -> Report:
             digested: list[int] = []
             for member_id, notices in by_member.items():
                 member = notices[0].recipient
+                unsubscribe = _absolute(unsubscribe_url(member))
                 choice = choices.get(member_id, EmailChoice.NEVER)
                 groups = [notices] if choice == EmailChoice.DAILY else [[n] for n in notices]
                 for group in groups:
-                    message = _message(member, choice, [found[n.pk] for n in group])
+                    message = _message(member, choice, [found[n.pk] for n in group], unsubscribe)
                     try:
                         connection.send_messages([message])
                     except Exception:  # noqa: BLE001 - any failure: retried next run

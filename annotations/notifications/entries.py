@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from annotations.discussion import locations
-from annotations.discussion.markdown import excerpt
+from annotations.discussion.markdown import html_excerpt
 from annotations.models import Notification
 from annotations.notifications.services import article_label
 
@@ -95,7 +95,7 @@ def entries(notifications: Sequence[Notification]) -> list[Entry]:
                 what=_what(n),
                 where=where,
                 passage=passage,
-                snippet=excerpt(comment.body, SNIPPET_LENGTH),
+                snippet=html_excerpt(comment.body_html, SNIPPET_LENGTH),
                 url=places[comment.pk],
                 unwatch=_unwatch(n),
             )

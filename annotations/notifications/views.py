@@ -25,12 +25,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from annotations.models import Comment, Highlight, Notification, readable
 from annotations.notifications import badge, entries, mentions, services
 from annotations.notifications.forms import SettingsForm
+from annotations.notifications.unsubscribing import member_of
 from annotations.permissions import highlights_visible_to, login_redirect, may_see_highlight
 from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, problem
 from treaty_reader.models import Article, Document
 
 PAGE_SIZE = 30
-UNSUBSCRIBE_SALT = "annotations.notifications.unsubscribe"
 
 
 def signed_in_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -256,21 +256,13 @@ def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "annotations/notifications/settings.html", {"form": form}, status=status)
 
 
-def unsubscribe_token(user: User) -> str:
-    return signing.dumps(user.pk, salt=UNSUBSCRIBE_SALT, compress=True)
-
-
-def unsubscribe_url(user: User) -> str:
-    return reverse("annotations:unsubscribe", kwargs={"token": unsubscribe_token(user)})
-
-
 @csrf_exempt  # the signed token is the proof; mail clients POST here without a cookie
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """One click, no sign-in: GET shows a button (link checkers must not unsubscribe
     anyone), POST (the button, or a mail client's List-Unsubscribe-Post) stops all mail."""
     try:
-        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+        pk = member_of(token)
         member = User.objects.get(pk=pk, is_active=True)
     except (signing.BadSignature, User.DoesNotExist, TypeError, ValueError):
         return problem(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from annotations.models import EmailChoice, MemberSettings, Notification
 from annotations.notifications import email, services
-from annotations.notifications.views import unsubscribe_url
+from annotations.notifications.unsubscribing import unsubscribe_url
 
 
 @pytest.fixture(autouse=True)
