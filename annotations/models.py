@@ -368,6 +368,24 @@ class Watch(models.Model):
         return "the whole discussion"
 
 
+class Visit(models.Model):
+    """When a member last saw a thread (``thread``: "discussion", "highlight-<pk>") or the
+    reading page ("page") of a document: what others wrote there since is new to them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    thread = models.CharField(max_length=40)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "document", "thread"], name="visit_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw {self.thread} of {self.document} at {self.seen_at:%Y-%m-%d %H:%M}"
+
+
 class EmailChoice(models.TextChoices):
     NEVER = "never", "Never"
     IMMEDIATE = "immediate", "Each notification as it happens"

@@ -155,5 +155,18 @@ class Migration(migrations.Migration):
             name='watch',
             field=models.ForeignKey(blank=True, help_text='The watch that brought it, for a new comment where the member watches.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='annotations.watch'),
         ),
+        migrations.CreateModel(
+            name='Visit',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('thread', models.CharField(max_length=40)),
+                ('seen_at', models.DateTimeField()),
+                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='treaty_reader.document')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('user', 'document', 'thread'), name='visit_once')],
+            },
+        ),
         migrations.RunPython(describe_existing_replies, migrations.RunPython.noop),
     ]

@@ -16,4 +16,5 @@ urlpatterns = [
     path("watch/", views.watch, name="watch"),
     path("mentions/", views.mention_suggestions, name="mention_suggestions"),
     path("treaties/<slug:slug>/live/", views.live, name="live"),
+    path("treaties/<slug:slug>/seen/", views.seen, name="seen"),
 ]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from annotations.models import Comment, Highlight, Notification, readable
 from annotations.notifications import badge, entries, mentions, services
+from annotations.notifications import seen as seen_module
 from annotations.notifications.forms import SettingsForm
 from annotations.notifications.unsubscribing import member_of
 from annotations.permissions import highlights_visible_to, login_redirect, may_see_highlight
@@ -277,3 +278,29 @@ def unsubscribe(request: HtmxHttpRequest, token: str) -> HttpResponse:
         services.email_unsubscribe(user=member)
     context = {"done": done, "name": member.get_username(), "at": timezone.now()}
     return render(request, "annotations/notifications/unsubscribe.html", context)
+
+
+# New since your last visit -------------------------------------------------------------
+
+
+@signed_in_post
+def seen(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Pages post here as they show a document (``thread=page``) or a thread (``discussion``,
+    ``highlight-<pk>``): the visit is recorded, and the answer says what is new since the one
+    before: for the page, the passages with comments not seen; for a thread, since when."""
+    document = Document.objects.for_page(slug)
+    thread = request.GET.get("thread", "")
+    if thread.startswith("highlight-") and thread[len("highlight-") :].isdigit():
+        pk = int(thread[len("highlight-") :])
+        highlight = Highlight.objects.filter(pk=pk, document=document).first()
+        if highlight is None or not may_see_highlight(highlight, request.user):
+            return problem(request, "No such highlight.", status=404)
+    elif thread not in {seen_module.PAGE, seen_module.DISCUSSION}:
+        return problem(request, "Say which thread was seen.", status=400)
+    context: dict[str, object] = {"document": document, "thread": thread}
+    if thread == seen_module.PAGE:
+        context["passages"] = seen_module.unseen_passages(user=request.user, document=document)
+    context["before"] = seen_module.visit(user=request.user, document=document, thread=thread)
+    if not request.htmx:
+        return HttpResponseRedirect(document.get_absolute_url())
+    return render(request, "annotations/notifications/seen.html", context)
