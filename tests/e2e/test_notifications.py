@@ -86,6 +86,11 @@ def test_a_reply_that_quotes_and_mentions_reaches_the_reader_live(
         "href", "/members/alice/"
     )
     expect(page.locator(".live-notice")).to_have_count(0)
+    # New since her last look at the thread: marked, and "Next unseen" goes to it.
+    expect(page.locator(f"#comment-{reply.pk} .unseen-tag")).to_have_text("New")
+    expect(page.locator(f"#comment-{mine.pk} .unseen-tag")).to_have_count(0)
+    page.get_by_role("button", name="Next unseen comment (1)").click()
+    expect(page.locator(f"#comment-{reply.pk}")).to_be_focused()
 
     # Her notification says who, what and where, with the words; it leads to the comment.
     page.locator(".notifications-link").click()

@@ -82,3 +82,19 @@ def test_the_reading_page_and_the_thread_offer_a_watch_button_to_members_only(
     assert 'hx-get="/watch/?document=' not in client.get(page).content.decode()
     panel = bob_client.get(f"/highlights/{alice_highlight.pk}/").content.decode()
     assert f"highlight={alice_highlight.pk}" in panel
+
+
+def test_each_article_has_a_watch_link_that_works_without_javascript(
+    client, bob_client, treaty, bob
+):
+    from treaty_reader.models import Article
+
+    article = Article.objects.get(document=treaty, number=7)
+    html = client.get(f"/treaties/{SLUG}/").content.decode()
+    link = f"/watch/?document={SLUG}&amp;article={article.pk}"
+    assert f'href="{link}" aria-label="Watch Article VII"' in html
+    assert "Sign in</a> to watch it." in client.get(link.replace("&amp;", "&")).content.decode()
+    page = bob_client.get(link.replace("&amp;", "&")).content.decode()
+    assert "Watch Article VII" in page
+    bob_client.post(link.replace("&amp;", "&"), {"watching": "1"})
+    assert Watch.objects.get(user=bob).article == article
