@@ -25,7 +25,9 @@
     var unseen = [];
     thread.querySelectorAll("article.comment").forEach(function (comment) {
       var time = comment.querySelector(".comment-main .permalink time");
+      // Not one's own, and not the forum's imported replies (their times are made up).
       if (!time || comment.getAttribute("data-author") === me) return;
+      if (comment.querySelector(".comment-main .author.imported")) return;
       if (new Date(time.getAttribute("datetime")) > since) {
         comment.classList.add("unseen");
         var meta = comment.querySelector(".comment-meta");

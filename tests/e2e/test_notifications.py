@@ -88,7 +88,7 @@ def test_a_reply_that_quotes_and_mentions_reaches_the_reader_live(
     expect(page.locator(".live-notice")).to_have_count(0)
     # New since her last look at the thread: marked, and "Next unseen" goes to it.
     expect(page.locator(f"#comment-{reply.pk} .unseen-tag")).to_have_text("New")
-    expect(page.locator(f"#comment-{mine.pk} .unseen-tag")).to_have_count(0)
+    expect(page.locator(f"#comment-{mine.pk}-main .unseen-tag")).to_have_count(0)
     page.get_by_role("button", name="Next unseen comment (1)").click()
     expect(page.locator(f"#comment-{reply.pk}")).to_be_focused()
 
