@@ -1,5 +1,5 @@
 // @mentions in the comment box: after "@" and a letter or two, a list of members to pick
-// from (the server's fragment, /mentions/?q=…). The box is an ARIA combobox: Up and Down
+// from (the server's fragment, /mentions/?q=…, fetched with htmx). The box is an ARIA combobox: Up and Down
 // move through the list, Enter or Tab picks, Escape closes; a click picks too.
 (function () {
   "use strict";
@@ -69,16 +69,13 @@
     var url = box.getAttribute("data-mentions-url") + "?q=" + encodeURIComponent(match[2]) +
       "&listbox=" + s.listbox;
     var request = ++s.request;
-    fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : ""; })
-      .then(function (html) {
-        if (request !== s.request) return; // a later keystroke asked again
-        s.popup.innerHTML = html;
-        var open = options(box).length > 0;
-        box.setAttribute("aria-expanded", open ? "true" : "false");
-        if (open) select(box, 0);
-        else box.removeAttribute("aria-activedescendant");
-      });
+    htmx.ajax("GET", url, { target: s.popup, swap: "innerHTML" }).then(function () {
+      if (request !== s.request) return; // a later keystroke asked again; its answer follows
+      var open = options(box).length > 0;
+      box.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) select(box, 0);
+      else box.removeAttribute("aria-activedescendant");
+    });
   }
 
   document.addEventListener("input", function (event) {
