@@ -342,7 +342,8 @@ def bench_send_notifications(bench: Bench, label: str, env: dict[str, str]) -> N
             label,
             SEND_ROW,
             note=(
-                f"{found['seconds']:.1f} s for {found['notifications']:,} of "
+                f"{found['seconds']:.1f} s ({found['cpu_seconds']:.1f} s CPU) for "
+                f"{found['notifications']:,} of "
                 f"{found['pending']:,} in {found['messages']:,} mails, "
                 f"peak {found['peak_mb']:.0f} MB"
             ),

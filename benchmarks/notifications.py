@@ -4,7 +4,7 @@
 once, the rest a daily digest) and adds unread, unmailed notifications about demo comments
 until 10,000 are pending. ``python benchmarks/notifications.py send OUT.json`` then runs what
 the command runs, in a process of its own, with mail written to the console backend (sent to
-/dev/null), and writes its time, the messages and the process's peak resident memory.
+/dev/null), and writes its time (wall and CPU), the messages and the process's peak resident memory.
 """
 
 from __future__ import annotations
@@ -85,15 +85,21 @@ def send(out: Path) -> None:
 
     waiting = pending(timezone.now()).count()
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - the console backend's mail
-    started = time.perf_counter()
+
+    def cpu() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    started, cpu_started = time.perf_counter(), cpu()
     report = send_pending()
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, cpu() - cpu_started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     out.write_text(
         json.dumps(
             {
                 "pending": waiting,
                 "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
                 "notifications": report.notifications,
                 "messages": report.messages,
                 "failed": report.failed,
