@@ -109,3 +109,27 @@ def test_a_reply_that_quotes_and_mentions_reaches_the_reader_live(
     expect(page).to_have_url(f"{live_url}{DISCUSSION_PATH}#comment-{reply.pk}")
     expect(page.locator(f"#comment-{reply.pk}")).to_be_in_viewport()
     assert_accessible(page)
+
+
+def test_the_settings_and_watch_pages_are_accessible_and_work_by_keyboard(
+    page: Page, context: BrowserContext, live_url: str, treaty, alice
+) -> None:
+    sign_in(context, live_url, alice)
+    page.goto(f"{live_url}/notifications/settings/")
+    assert_accessible(page)
+    page.get_by_label("A daily digest").check()
+    page.get_by_role("button", name="Save").press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Your notification settings are saved.")
+    expect(page.get_by_label("A daily digest")).to_be_checked()
+
+    page.goto(f"{live_url}/watch/?document={treaty.slug}")
+    assert_accessible(page)
+    button = page.get_by_role("button", name="Watch the whole discussion")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_role("button", name="Watching the whole discussion: stop")
+    ).to_have_attribute("aria-pressed", "true")
+    page.goto(f"{live_url}/notifications/")
+    expect(page.get_by_text("No notifications yet.")).to_be_visible()
+    assert_accessible(page)
