@@ -84,6 +84,8 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
     anonymous, signed_in = find(largest, "treaty page, anonymous"), find(largest, "treaty page, s")
     anonymous_share = rps(anonymous) / ceiling if rps(anonymous) and ceiling else None
     signed_in_share = rps(signed_in) / ceiling if rps(signed_in) and ceiling else None
+    poll = find(largest, "live poll, nothing new (204)")
+    poll_share = rps(poll) / ceiling if rps(poll) and ceiling else None
     ours, peer = find(layout.peer_size, layout.thread_row), find(layout.peer, "")
     ratio, cpu_ratio = _versus(ours, peer)
     fresh = find(layout.peer_size, layout.uncached_thread_row)
@@ -96,6 +98,8 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
         + verdict(anonymous_share, anonymous_share is not None and anonymous_share >= 0.5),
         f"  signed-in page >= 25% of the ceiling: {_pct(signed_in_share)}{at(signed_in)}, "
         + verdict(signed_in_share, signed_in_share is not None and signed_in_share >= 0.25),
+        f"  live poll, nothing new >= 80% of the ceiling: {_pct(poll_share)}{at(poll)}, "
+        + verdict(poll_share, poll_share is not None and poll_share >= 0.8),
         f"  thread >= 2x django-comments-xtd ({layout.peer_size}): {_num(ratio, 2)}x in req/s"
         f"{at(ours)}, {_num(cpu_ratio, 2)}x in CPU per request, "
         + verdict(ratio, ratio is not None and ratio >= 2),
