@@ -46,6 +46,15 @@ def with_context(notifications: QuerySet[Notification]) -> QuerySet[Notification
     )
 
 
+def _watching_whole(notification: Notification) -> bool:
+    watch = notification.watch if notification.kind == Notification.Kind.WATCHED else None
+    return watch is not None and (watch.article_id, watch.highlight_id, watch.comment_id) == (
+        None,
+        None,
+        None,
+    )
+
+
 def _unwatch(notification: Notification) -> str:
     watch = notification.watch
     if watch is None or not watch.active:
@@ -88,6 +97,8 @@ def entries(notifications: Sequence[Notification]) -> list[Entry]:
             passage = exact if len(exact) <= PASSAGE_LENGTH else exact[: PASSAGE_LENGTH - 1] + "…"
         else:
             where, passage = f"in the discussion of {document}", ""
+            if _watching_whole(n):
+                where += ", which you watch"
         found.append(
             Entry(
                 notification=n,

@@ -108,12 +108,14 @@ def _watchers(comment: Comment) -> dict[int, tuple[str, int]]:
         places.append(("highlight_id", comment.highlight_id, "commented on a highlight you watch"))
         article = _article_of(comment.highlight)
         if article is not None:
-            text = f"commented on a passage of Article {article.roman}, which you watch"
+            text = "commented on a passage of an Article you watch"
             places.append(("article_id", article.pk, text))
     else:
         if comment.parent_id is not None:
             places.append(("comment_id", _thread_root(comment), "replied in a thread you watch"))
-        places.append(("", None, f"{started} in the discussion, which you watch"))
+        # Where it was is said by the notification ("…in the discussion of X, which you
+        # watch"), so the reason does not say it twice.
+        places.append(("", None, started))
     whole = Q(article__isnull=True, highlight__isnull=True, comment__isnull=True)
     condition = Q()
     for field, value, _ in places:

@@ -158,8 +158,8 @@ def test_watching_the_discussion_notifies_of_new_threads_and_replies(
     first = say(alice, "A new thread.")
     say(bob, "A reply in it.", parent=first)
     assert [(k, r) for k, r, _ in told(carol)] == [
-        ("watched", "started a thread in the discussion, which you watch"),
-        ("watched", "commented in the discussion, which you watch"),
+        ("watched", "started a thread"),
+        ("watched", "commented"),
     ]
 
 
@@ -172,7 +172,7 @@ def test_watching_an_article_notifies_of_threads_on_its_passages(
     services.watch_set(user=bob, document=treaty, article=article, watching=True)
     say(alice, "On Article VII.", highlight=alice_highlight)
     assert told(bob) == [
-        ("watched", "commented on a passage of Article VII, which you watch", "On Article VII.")
+        ("watched", "commented on a passage of an Article you watch", "On Article VII.")
     ]
 
 

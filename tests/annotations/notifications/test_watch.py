@@ -69,6 +69,10 @@ def test_a_notification_from_a_watch_offers_to_stop_watching(alice_client, treat
     say(bob, "A new thread.")
     html = alice_client.get("/notifications/").content.decode()
     assert f'action="/watch/?document={SLUG}"' in html and "Stop watching" in html
+    assert (
+        "<strong>bob</strong> started a thread in the discussion of Anglo-Soviet Treaty, "
+        "which you watch"
+    ) in html
     alice_client.post(f"/watch/?document={SLUG}", {"watching": "0", "next": "/notifications/"})
     say(bob, "Another.")
     assert Notification.objects.filter(recipient=alice).count() == 1
