@@ -1,5 +1,5 @@
 // @mentions in the comment box: after "@" and a letter or two, a list of members to pick
-// from (the server's fragment, /mentions/?q=…, fetched with htmx). The box is an ARIA combobox: Up and Down
+// from (the server's fragment, /mentions/?q=…). The box is an ARIA combobox: Up and Down
 // move through the list, Enter or Tab picks, Escape closes; a click picks too.
 (function () {
   "use strict";
@@ -28,6 +28,7 @@
 
   function close(box) {
     var s = state(box);
+    s.request += 1; // an answer still on its way must not open the list again
     s.popup.innerHTML = "";
     box.setAttribute("aria-expanded", "false");
     box.removeAttribute("aria-activedescendant");
@@ -69,13 +70,18 @@
     var url = box.getAttribute("data-mentions-url") + "?q=" + encodeURIComponent(match[2]) +
       "&listbox=" + s.listbox;
     var request = ++s.request;
-    htmx.ajax("GET", url, { target: s.popup, swap: "innerHTML" }).then(function () {
-      if (request !== s.request) return; // a later keystroke asked again; its answer follows
-      var open = options(box).length > 0;
-      box.setAttribute("aria-expanded", open ? "true" : "false");
-      if (open) select(box, 0);
-      else box.removeAttribute("aria-activedescendant");
-    });
+    // fetch rather than htmx.ajax: htmx keeps one request per element, and a keystroke's
+    // question must not be dropped while the previous one is answered.
+    fetch(url, { headers: { "HX-Request": "true" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        if (request !== s.request) return; // asked again since, or closed
+        s.popup.innerHTML = html;
+        var open = options(box).length > 0;
+        box.setAttribute("aria-expanded", open ? "true" : "false");
+        if (open) select(box, 0);
+        else box.removeAttribute("aria-activedescendant");
+      });
   }
 
   document.addEventListener("input", function (event) {

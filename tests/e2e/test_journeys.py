@@ -24,7 +24,7 @@ from annotations.models import Comment, Flag, Highlight, Like, Suspension
 from tests.conftest import PASSWORD
 from tests.moderating import comment_hide
 
-from .harness import accept_dialogs, allow_console_error, browser_log
+from .harness import accept_dialogs, allow_console_error, browser_log, wait_for_quiet
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -40,6 +40,7 @@ DISCUSSION_PATH = TREATY_PATH + "discussion/"
 
 def sign_in(context: BrowserContext, live_url: str, user: User | None) -> None:
     """Sign ``user`` in for every page of ``context`` (None: sign out), without the form."""
+    wait_for_quiet(context)  # what the last member's pages asked is answered as theirs
     context.clear_cookies()
     if user is None:
         return

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from annotations.models import Comment, Notification
 
 from .axe import assert_accessible
+from .conftest import settle
 from .harness import ACTION_TIMEOUT_MS, NAVIGATION_TIMEOUT_MS, VIEWPORT, watch_context
 from .test_journeys import DISCUSSION_PATH, drag_select, sign_in
 
@@ -28,6 +29,7 @@ def other_context(browser: Browser) -> Iterator[BrowserContext]:
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     watch_context(context, javascript_enabled=True)
     yield context
+    settle(context)
     context.close()
 
 
