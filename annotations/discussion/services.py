@@ -24,6 +24,7 @@ from annotations.discussion.markdown import render_markdown
 from annotations.models import Comment, CommentRevision, Highlight, Like
 from annotations.notifications import services as notifications
 from annotations.notifications.mentions import comment_html
+from annotations.notifications.watching import watch_on_comment
 from annotations.permissions import may_see_highlight
 from treaty_reader.models import Document
 from treaty_reader.sources.common import ParsedReply
@@ -117,7 +118,7 @@ def comment_create(
         created_at=timezone.now(),
     )
     notifications.notify_comment_created(comment=comment, mentioned=mentioned)
-    notifications.watch_on_comment(comment=comment)
+    watch_on_comment(comment=comment)
     Document.objects.filter(pk=document.pk).page_changed()
     return comment
 

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from annotations.discussion import locations
 from annotations.discussion.markdown import html_excerpt
 from annotations.models import Notification
-from annotations.notifications.services import article_label
+from treaty_reader.numerals import to_roman
 
 SNIPPET_LENGTH = 200
 PASSAGE_LENGTH = 120
@@ -112,3 +112,15 @@ def entries(notifications: Sequence[Notification]) -> list[Entry]:
             )
         )
     return found
+
+
+def article_label(start_key: str) -> str:
+    """Where in the treaty a clause key is, in words ("Article VII", "the preamble")."""
+    head, _, rest = start_key.partition("-")
+    if head == "article":
+        number = rest.split("-", 1)[0]
+        return f"Article {to_roman(int(number))}" if number.isdigit() else "an article"
+    if head == "part":
+        number = rest.split("-", 1)[0]
+        return f"Part {to_roman(int(number))}" if number.isdigit() else "a part"
+    return {"preamble": "the preamble", "closing": "the closing clauses"}.get(head, "the text")

@@ -20,24 +20,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from annotations.discussion.markdown import mentioned_names, quoted_names
 from annotations.models import (
     Comment,
-    EmailChoice,
     Highlight,
-    MemberSettings,
     Notification,
     Watch,
 )
 from annotations.notifications.mentions import members_named
-from annotations.permissions import active_suspension, may_see_highlight
-from treaty_reader.models import Article, Clause, Document
-from treaty_reader.numerals import to_roman
+from annotations.notifications.watching import thread_root
+from annotations.permissions import active_suspension
+from treaty_reader.models import Article, Clause
 
 Kind = Notification.Kind
 
@@ -71,24 +68,6 @@ def _may_be_told(comment: Comment, candidates: Iterable[int], actor: User | None
     return set(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
 
 
-_ANCESTORS = ["parent_id", "parent__parent_id", "parent__parent__parent_id"]
-
-
-def _thread_root(comment: Comment) -> int:
-    """The top-level comment of a comment's thread: three levels up a query."""
-    pk, current = comment.pk, comment.parent_id
-    while current is not None:
-        row = Comment.objects.filter(pk=current).values_list(*_ANCESTORS).first()
-        pk, current = current, None
-        for above in row or ():
-            if above is None:
-                break
-            pk = above
-        else:
-            current = pk if row else None
-    return pk
-
-
 def _article_of(highlight: Highlight) -> Article | None:
     clause = (
         Clause.objects.filter(document_id=highlight.document_id, key=highlight.start_key)
@@ -112,7 +91,7 @@ def _watchers(comment: Comment) -> dict[int, tuple[str, int]]:
             places.append(("article_id", article.pk, text))
     else:
         if comment.parent_id is not None:
-            places.append(("comment_id", _thread_root(comment), "replied in a thread you watch"))
+            places.append(("comment_id", thread_root(comment), "replied in a thread you watch"))
         # Where it was is said by the notification ("…in the discussion of X, which you
         # watch"), so the reason does not say it twice.
         places.append(("", None, started))
@@ -264,143 +243,3 @@ def notifications_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-
-
-# Watching ------------------------------------------------------------------------------
-
-
-def _watch_target(
-    *,
-    user: User,
-    document: Document,
-    article: Article | None,
-    highlight: Highlight | None,
-    comment: Comment | None,
-) -> dict[str, object]:
-    """The watch's fields, once the member may see what they name; PermissionDenied else."""
-    if highlight is not None and (
-        highlight.document_id != document.pk or not may_see_highlight(highlight, user)
-    ):
-        raise PermissionDenied("There is no such highlight.")
-    if article is not None and article.document_id != document.pk:
-        raise PermissionDenied("There is no such article.")
-    if comment is not None:
-        if comment.document_id != document.pk or comment.highlight_id is not None:
-            raise PermissionDenied("There is no such thread.")
-        if comment.is_deleted or comment.is_hidden:
-            raise PermissionDenied("That thread’s first comment is gone.")
-        if comment.parent_id is not None:
-            raise ValidationError("Watch a thread from its first comment.", code="not_a_thread")
-    if sum(x is not None for x in (article, highlight, comment)) > 1:
-        raise ValidationError("Watch one thing at a time.", code="several")
-    return {
-        "user": user,
-        "document": document,
-        "article": article,
-        "highlight": highlight,
-        "comment": comment,
-    }
-
-
-def _existing(target: Mapping[str, object]) -> Watch | None:
-    return Watch.objects.filter(**{k: v for k, v in target.items()}).first()
-
-
-@transaction.atomic
-def watch_set(
-    *,
-    user: User,
-    document: Document,
-    watching: bool,
-    article: Article | None = None,
-    highlight: Highlight | None = None,
-    comment: Comment | None = None,
-) -> Watch:
-    """Start or stop watching a document's whole discussion, an Article, a highlight's thread
-    or a thread of the discussion. Something the member may not see: PermissionDenied."""
-    target = _watch_target(
-        user=user, document=document, article=article, highlight=highlight, comment=comment
-    )
-    watch = _existing(target)
-    if watch is None:
-        watch = Watch.objects.create(**target, active=watching)
-    elif watch.active != watching:
-        watch.active = watching
-        watch.save(update_fields=["active"])
-    return watch
-
-
-def watching(
-    *,
-    user: User,
-    document: Document,
-    article: Article | None = None,
-    highlight: Highlight | None = None,
-    comment: Comment | None = None,
-) -> bool:
-    target = {
-        "user": user,
-        "document": document,
-        "article": article,
-        "highlight": highlight,
-        "comment": comment,
-    }
-    watch = _existing(target)
-    return bool(watch and watch.active)
-
-
-def watch_on_comment(*, comment: Comment) -> None:
-    """Commenting on a thread watches it, unless the member turned that off or stopped
-    watching it before (an inactive watch stays inactive)."""
-    author = comment.author
-    if author is None or not member_settings(author).watch_on_comment:
-        return
-    if comment.highlight_id is not None:
-        target = {"highlight_id": comment.highlight_id}
-    else:
-        target = {"comment_id": _thread_root(comment)}
-    Watch.objects.bulk_create(
-        [Watch(user=author, document_id=comment.document_id, **target)], ignore_conflicts=True
-    )
-
-
-# Settings ------------------------------------------------------------------------------
-
-
-def member_settings(user: User) -> MemberSettings:
-    """The member's settings; the defaults (no email, watch what you comment on) if they
-    never chose."""
-    found = MemberSettings.objects.filter(user=user).first()
-    return found or MemberSettings(user=user)
-
-
-@transaction.atomic
-def member_settings_update(*, user: User, email: str, watch_on_comment: bool) -> MemberSettings:
-    if email not in EmailChoice.values:
-        raise ValidationError("Choose how often to be emailed.", code="email")
-    settings = member_settings(user)
-    if settings.email != email:
-        settings.email = email
-        settings.email_chosen_at = timezone.now()
-    settings.watch_on_comment = watch_on_comment
-    settings.save()
-    return settings
-
-
-def email_unsubscribe(*, user: User) -> MemberSettings:
-    """Stop every email to the member (the one-click link in each mail)."""
-    return member_settings_update(
-        user=user, email=EmailChoice.NEVER, watch_on_comment=member_settings(user).watch_on_comment
-    )
-
-
-def article_label(start_key: str) -> str:
-    """Where in the treaty a clause key is, in words ("Article VII", "the preamble")."""
-    head, _, rest = start_key.partition("-")
-    if head == "article":
-        number = rest.split("-", 1)[0]
-        return f"Article {to_roman(int(number))}" if number.isdigit() else "an article"
-    if head == "part":
-        number = rest.split("-", 1)[0]
-        return f"Part {to_roman(int(number))}" if number.isdigit() else "a part"
-    return {"preamble": "the preamble", "closing": "the closing clauses"}.get(head, "the text")

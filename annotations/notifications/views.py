@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from annotations.models import Comment, Highlight, Notification, readable
-from annotations.notifications import badge, entries, mentions, services
+from annotations.notifications import badge, entries, mentions, preferences, services, watching
 from annotations.notifications import seen as seen_module
 from annotations.notifications.forms import SettingsForm
 from annotations.notifications.unsubscribing import member_of
@@ -149,7 +149,7 @@ def watch(request: HtmxHttpRequest) -> HttpResponse:
         if wanted not in {"0", "1"}:
             return problem(request, "Say whether to watch (1) or stop (0).", status=400)
         try:
-            services.watch_set(user=request.user, watching=wanted == "1", **target)  # type: ignore[arg-type]
+            watching.watch_set(user=request.user, watching=wanted == "1", **target)  # type: ignore[arg-type]
         except (PermissionDenied, ValidationError) as exc:
             message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
             return problem(
@@ -161,7 +161,7 @@ def watch(request: HtmxHttpRequest) -> HttpResponse:
         "target": target,
         "query": _watch_query(target),
         "watching": request.user.is_authenticated
-        and services.watching(user=request.user, **target),  # type: ignore[arg-type]
+        and watching.watching(user=request.user, **target),  # type: ignore[arg-type]
         "label": _watch_label(target),
     }
     template = "annotations/notifications/watch.html"
@@ -246,11 +246,11 @@ def live(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def notification_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """How often to be emailed (never, unless the member chooses), and whether commenting on
     a thread watches it."""
-    current = services.member_settings(request.user)
+    current = preferences.member_settings(request.user)
     initial = {"email": current.email, "watch_on_comment": current.watch_on_comment}
     form = SettingsForm(request.POST if request.method == "POST" else None, initial=initial)
     if form.is_bound and form.is_valid():
-        services.member_settings_update(user=request.user, **form.cleaned_data)
+        preferences.member_settings_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Your notification settings are saved.")
         return HttpResponseRedirect(reverse("annotations:notification_settings"))
     status = 422 if form.is_bound else 200
@@ -275,7 +275,7 @@ def unsubscribe(request: HtmxHttpRequest, token: str) -> HttpResponse:
         )
     done = request.method == "POST"
     if done:
-        services.email_unsubscribe(user=member)
+        preferences.email_unsubscribe(user=member)
     context = {"done": done, "name": member.get_username(), "at": timezone.now()}
     return render(request, "annotations/notifications/unsubscribe.html", context)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from annotations.notifications.services import article_label
+from annotations.notifications.entries import article_label
 
 register = template.Library()
 

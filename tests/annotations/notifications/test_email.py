@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from annotations.models import EmailChoice, MemberSettings, Notification
-from annotations.notifications import email, services
+from annotations.notifications import email, preferences, services
 from annotations.notifications.unsubscribing import unsubscribe_url
 
 
@@ -25,14 +25,14 @@ def locmem(settings):
 
 
 def choose(member, choice):
-    services.member_settings_update(user=member, email=choice, watch_on_comment=True)
+    preferences.member_settings_update(user=member, email=choice, watch_on_comment=True)
 
 
 def test_email_is_off_for_new_members(say, alice, bob):
     say(bob, "An answer.", parent=say(alice, "Mine."))
     call_command("send_notifications")
     assert mail.outbox == []
-    assert services.member_settings(alice).email == EmailChoice.NEVER
+    assert preferences.member_settings(alice).email == EmailChoice.NEVER
 
 
 def test_each_notification_at_once(say, alice, bob):
@@ -70,12 +70,14 @@ def test_every_mail_can_unsubscribe_in_one_click(say, alice, bob):
     path = link.removeprefix("https://treaty.example.org")
     anonymous = Client(enforce_csrf_checks=True)
     assert "Stop emails" in anonymous.get(path).content.decode()
-    assert services.member_settings(alice).email == EmailChoice.IMMEDIATE, "a GET changes nothing"
+    assert preferences.member_settings(alice).email == EmailChoice.IMMEDIATE, (
+        "a GET changes nothing"
+    )
     response = anonymous.post(
         path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 200
-    assert services.member_settings(alice).email == EmailChoice.NEVER
+    assert preferences.member_settings(alice).email == EmailChoice.NEVER
 
 
 def test_a_forged_unsubscribe_link_is_refused(client, alice, bob):
@@ -87,7 +89,7 @@ def test_a_forged_unsubscribe_link_is_refused(client, alice, bob):
     assert response.status_code == 400
     assert "not valid" in response.content.decode()
     assert client.post("/notifications/unsubscribe/123/").status_code == 400
-    assert services.member_settings(alice).email == EmailChoice.IMMEDIATE
+    assert preferences.member_settings(alice).email == EmailChoice.IMMEDIATE
 
 
 def test_a_daily_digest_gathers_a_day_of_notifications(say, alice, bob, carol):

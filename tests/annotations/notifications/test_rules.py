@@ -7,7 +7,7 @@ from django.utils import timezone
 from annotations.discussion import services as comments
 from annotations.discussion.markdown import quote_as_markdown
 from annotations.models import Notification, Suspension
-from annotations.notifications import services
+from annotations.notifications import preferences, services, watching
 from tests.moderating import comment_hide
 
 
@@ -77,7 +77,7 @@ def test_nobody_hears_of_a_private_highlights_thread_but_its_author(
 def test_a_mention_in_a_private_thread_reaches_nobody_else(
     treaty, alice, bob, alice_private_highlight, told
 ):
-    services.watch_set(
+    watching.watch_set(
         user=alice, document=treaty, highlight=alice_private_highlight, watching=True
     )
     comment = comments.comment_create(
@@ -154,7 +154,7 @@ def test_hiding_again_for_the_same_reason_does_not_notify_again(say, alice, mode
 def test_watching_the_discussion_notifies_of_new_threads_and_replies(
     treaty, say, alice, bob, carol, told
 ):
-    services.watch_set(user=carol, document=treaty, watching=True)
+    watching.watch_set(user=carol, document=treaty, watching=True)
     first = say(alice, "A new thread.")
     say(bob, "A reply in it.", parent=first)
     assert [(k, r) for k, r, _ in told(carol)] == [
@@ -169,7 +169,7 @@ def test_watching_an_article_notifies_of_threads_on_its_passages(
     from treaty_reader.models import Article
 
     article = Article.objects.get(document=treaty, number=7)
-    services.watch_set(user=bob, document=treaty, article=article, watching=True)
+    watching.watch_set(user=bob, document=treaty, article=article, watching=True)
     say(alice, "On Article VII.", highlight=alice_highlight)
     assert told(bob) == [
         ("watched", "commented on a passage of an Article you watch", "On Article VII.")
@@ -185,7 +185,7 @@ def test_commenting_on_a_thread_watches_it(say, alice, bob, carol, alice_highlig
 def test_commenting_watches_nothing_when_the_member_turned_it_off(
     say, alice, bob, carol, alice_highlight, told
 ):
-    services.member_settings_update(user=bob, email="never", watch_on_comment=False)
+    preferences.member_settings_update(user=bob, email="never", watch_on_comment=False)
     say(bob, "I join in.", highlight=alice_highlight)
     say(carol, "So do I.", highlight=alice_highlight)
     assert told(bob) == []
@@ -195,7 +195,7 @@ def test_a_thread_you_stopped_watching_stays_unwatched_when_you_comment_again(
     treaty, say, alice, bob, carol, alice_highlight, told
 ):
     say(bob, "I join in.", highlight=alice_highlight)
-    services.watch_set(user=bob, document=treaty, highlight=alice_highlight, watching=False)
+    watching.watch_set(user=bob, document=treaty, highlight=alice_highlight, watching=False)
     say(bob, "One more word.", highlight=alice_highlight)
     say(carol, "So do I.", highlight=alice_highlight)
     assert told(bob) == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from annotations.models import Notification, Watch
-from annotations.notifications import services
+from annotations.notifications import watching
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 SLUG = "anglo-soviet-treaty-1942"
@@ -21,7 +21,7 @@ def test_a_member_watches_a_highlights_thread_from_its_button(
 
 
 def test_unwatching_without_javascript_goes_back(bob_client, treaty, bob):
-    services.watch_set(user=bob, document=treaty, watching=True)
+    watching.watch_set(user=bob, document=treaty, watching=True)
     response = bob_client.post(
         f"/watch/?document={SLUG}", {"watching": "0", "next": "/notifications/"}
     )
@@ -65,7 +65,7 @@ def test_watching_needs_a_member(client, treaty):
 
 
 def test_a_notification_from_a_watch_offers_to_stop_watching(alice_client, treaty, say, alice, bob):
-    services.watch_set(user=alice, document=treaty, watching=True)
+    watching.watch_set(user=alice, document=treaty, watching=True)
     say(bob, "A new thread.")
     html = alice_client.get("/notifications/").content.decode()
     assert f'action="/watch/?document={SLUG}"' in html and "Stop watching" in html
