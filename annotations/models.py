@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -271,28 +272,185 @@ class Like(models.Model):
 
 
 class Notification(models.Model):
-    """A reply to a member's comment or highlight, unread until they open their replies page."""
+    """Something a member should hear about: a reply, a quote or a mention of them, a new
+    comment where they watch, likes on their comment, or a moderator hiding it.
+
+    One row per event and member: a reply that also quotes and mentions you is one
+    notification (``kind`` is the strongest reason, ``reason`` says all of them). Likes on
+    one comment are one row, brought back up by each new like. Who is told of what is
+    decided in one place, ``annotations.notifications.services``.
+    """
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Reply"
+        QUOTE = "quote", "Quote"
+        MENTION = "mention", "Mention"
+        WATCHED = "watched", "New in something you watch"
+        LIKE = "like", "Likes"
+        HIDDEN = "hidden", "Hidden by a moderator"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPLY)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Who did it (the latest liker for likes); empty for a moderator's action.",
+    )
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
-    created_at = models.DateTimeField(auto_now_add=True)
+    reason = models.CharField(
+        max_length=500, blank=True, help_text="What happened, as the member is told it."
+    )
+    watch = models.ForeignKey(
+        "Watch",
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="The watch that brought it, for a new comment where the member watches.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    # A run of ``send_notifications`` claims rows before mailing them, so overlapping runs
+    # never mail one twice; a claim older than the command's timeout is taken over.
+    email_claim = models.CharField(max_length=32, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_recent"),
+            models.Index(
+                fields=["recipient", "created_at"],
+                name="notification_mail_pending",
+                condition=Q(emailed_at__isnull=True, read_at__isnull=True),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["recipient", "comment"], name="notification_once_per_comment"
+                fields=["recipient", "comment", "kind"], name="notification_once_per_event"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Reply {self.comment_id} for {self.recipient}"
+        return f"{self.get_kind_display()} on comment {self.comment_id} for {self.recipient}"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class Watch(models.Model):
+    """A member following part of a document: an Article of it, a highlight's thread, one
+    thread of its discussion (``comment``, a top-level comment) or the whole discussion
+    (none of the three). New comments there notify them. ``active`` false remembers that
+    they stopped watching, so commenting again does not start it anew."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches"
+    )
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(
+        "treaty_reader.Article", on_delete=models.CASCADE, related_name="+", null=True, blank=True
+    )
+    highlight = models.ForeignKey(
+        Highlight, on_delete=models.CASCADE, related_name="watches", null=True, blank=True
+    )
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="watches", null=True, blank=True
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Empty targets count as equal (0), on SQLite and PostgreSQL alike.
+            models.UniqueConstraint(
+                "user",
+                "document",
+                Coalesce("article", 0),
+                Coalesce("highlight", 0),
+                Coalesce("comment", 0),
+                name="watch_once",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(article__isnull=True, highlight__isnull=True)
+                    | Q(article__isnull=True, comment__isnull=True)
+                    | Q(highlight__isnull=True, comment__isnull=True)
+                ),
+                name="watch_one_target",
+            ),
+        ]
+        indexes = [models.Index(fields=["document", "active"], name="watch_document")]
+
+    def __str__(self) -> str:
+        return f"{self.user} watches {self.target_text}"
+
+    @property
+    def target_text(self) -> str:
+        if self.highlight_id:
+            return "this highlight’s thread"
+        if self.comment_id:
+            return "this thread"
+        if self.article is not None:
+            return f"Article {self.article.roman}"
+        return "the whole discussion"
+
+
+class Visit(models.Model):
+    """When a member last saw a thread (``thread``: "discussion", "highlight-<pk>") or the
+    reading page ("page") of a document: what others wrote there since is new to them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    thread = models.CharField(max_length=40)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "document", "thread"], name="visit_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw {self.thread} of {self.document} at {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class EmailChoice(models.TextChoices):
+    NEVER = "never", "Never"
+    IMMEDIATE = "immediate", "Each notification as it happens"
+    DAILY = "daily", "A daily digest"
+
+
+class MemberSettings(models.Model):
+    """A member's choices about notifications: email (off until they choose), and whether
+    commenting on a thread watches it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    email = models.CharField(max_length=10, choices=EmailChoice.choices, default=EmailChoice.NEVER)
+    email_chosen_at = models.DateTimeField(
+        default=timezone.now, help_text="Only notifications after this are mailed."
+    )
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+    watch_on_comment = models.BooleanField(
+        default=True, help_text="Commenting on a thread watches it."
+    )
+
+    class Meta:
+        verbose_name = "member's settings"
+        verbose_name_plural = "members' settings"
+
+    def __str__(self) -> str:
+        return f"Settings of {self.user}"
 
 
 class Flag(models.Model):

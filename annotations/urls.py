@@ -5,6 +5,7 @@ from __future__ import annotations
 from annotations.discussion import urls as discussion
 from annotations.highlights import urls as highlights
 from annotations.moderation import urls as moderation
+from annotations.notifications import urls as notifications
 
 app_name = "annotations"
 
@@ -12,4 +13,5 @@ urlpatterns = [
     *highlights.urlpatterns,
     *discussion.urlpatterns,
     *moderation.urlpatterns,
+    *notifications.urlpatterns,
 ]

@@ -96,6 +96,8 @@ INDEX_ROW = "discussion index, anonymous"
 INDEX_PATH = TREATY_PATH + "discussion/index/"
 THREAD_PAGE_ROW = "thread of 1,000, page by likes"
 MEMBER_DISCUSSION_ROW = "discussion page, signed in"
+POLL_ROW = "live poll, nothing new (204)"
+SEND_ROW = "send_notifications, 10,000 pending"
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,10 @@ def scenarios(prepared: dict) -> list[Scenario]:
     # A page of 100 annotations from the Web Annotation container, as JSON-LD, anonymous.
     rows.append(Scenario(CONTAINER_ROW, CONTAINER_PATH, {**base, "Accept": "application/ld+json"}))
     rows.append(Scenario(INDEX_ROW, INDEX_PATH, base))
+    # The live-update poll every open page makes each 15 s: nothing new is a 204.
+    poll = f"{TREATY_PATH}live/?since=0&stamp={prepared['stamp']}"
+    rows.append(Scenario(POLL_ROW, poll, htmx, ok=(204,)))
+    rows.append(Scenario(f"{POLL_ROW}, signed in", poll, {**htmx, "Cookie": session}, ok=(204,)))
     if prepared["thread"]:
         rows.append(Scenario(THREAD_ROW, f"/highlights/{prepared['thread']}/", htmx))
         path = f"/highlights/{prepared['thread']}/thread/?sort=liked"
@@ -328,6 +334,8 @@ def bench_size(
         row = bench.measure(label, app, scenario, CEILING_PATH)
         if scenario.path == CEILING_PATH and not row.note:
             row.note = f"page {prepared['page_bytes']:,} B"
+    if size == SIZES[-1]:
+        bench_send_notifications(bench, label, env)
     if export is not None and prepared["thread"]:
         uncached = App(
             BIN / "gunicorn",
@@ -340,6 +348,32 @@ def bench_size(
         )
         thread = next(s for s in scenarios(prepared) if s.name == THREAD_ROW)
         bench.measure(label, uncached, replace(thread, name=UNCACHED_THREAD_ROW), CEILING_PATH)
+
+
+def bench_send_notifications(bench: Bench, label: str, env: dict[str, str]) -> None:
+    """One run of ``send_notifications`` over 10,000 pending notifications: its time and the
+    peak memory of its process (not a load test: cron runs it alone)."""
+    script = str(ROOT / "benchmarks" / "notifications.py")
+    out = RESULTS / "notifications.json"
+    try:
+        run([sys.executable, script, "setup"], env=env)
+        run([sys.executable, script, "send", str(out)], env=env)
+        found = json.loads(out.read_text())
+    except (RuntimeError, subprocess.TimeoutExpired, ValueError) as exc:
+        bench.rows.append(Row(label, SEND_ROW, note=f"failed: {exc}"))
+        return
+    bench.rows.append(
+        Row(
+            label,
+            SEND_ROW,
+            note=(
+                f"{found['seconds']:.1f} s ({found['cpu_seconds']:.1f} s CPU) for "
+                f"{found['notifications']:,} of "
+                f"{found['pending']:,} in {found['messages']:,} mails, "
+                f"peak {found['peak_mb']:.0f} MB"
+            ),
+        )
+    )
 
 
 def ensure_peer() -> str:

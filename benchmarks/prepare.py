@@ -37,6 +37,7 @@ def main(out: Path, static_root: Path, thread_export: Path | None) -> None:
 
     from annotations.demo import demo_members
     from annotations.models import Comment, Highlight
+    from treaty_reader.models import Document
 
     private = Q(highlights__visibility=Highlight.Visibility.PRIVATE)
     member = (
@@ -105,6 +106,8 @@ def main(out: Path, static_root: Path, thread_export: Path | None) -> None:
                 "page_bytes": len(page.content),
                 "moderator_session": moderator_session,
                 "open_flags": open_flags,
+                # The document's stamp: a live-update poll that names it has nothing new.
+                "stamp": Document.objects.get(slug=TREATY_PATH.split("/")[2]).cache_stamp,
             }
         ),
         encoding="utf-8",

@@ -95,6 +95,8 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
     signed_in, discussion = find(largest, "treaty page, s"), find(largest, "discussion page, s")
     signed_in_share = share(largest, "treaty page, s")
     discussion_share = share(largest, "discussion page, s")
+    poll = find(largest, "live poll, nothing new (204)")
+    poll_share = share(largest, "live poll, nothing new (204)")
     ours, peer = find(layout.peer_size, layout.thread_row), find(layout.peer, "")
     ratio, cpu_ratio = _versus(ours, peer)
     fresh = find(layout.peer_size, layout.uncached_thread_row)
@@ -129,6 +131,8 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
         f"  search p99 < 100 ms at {layout.connections} connections on SQLite (slowest of "
         f"{len(searches)} queries): {_num(slowest, 1)} ms, "
         + verdict(slowest, slowest is not None and slowest < 100),
+        f"  live poll, nothing new >= 80% of the ceiling: {_pct(poll_share)}{at(poll)}, "
+        + verdict(poll_share, poll_share is not None and poll_share >= 0.8),
         "  the mixed load, memory and nothing lost: make soak",
     ]
 

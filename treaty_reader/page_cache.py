@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
 
-from annotations.discussion.replies import unread_replies
+from annotations.notifications.badge import unread_notifications
 from annotations.permissions import is_moderator
 from treaty_reader.models import Document
 
@@ -120,12 +120,12 @@ def csrf_slot(request: HttpRequest) -> dict[str, str]:
 
 def _viewer(request: HttpRequest) -> str:
     """Whose copy: everyone's, or one member's, which also depends on their name, their
-    unread replies (in the header) and whether they moderate (moderators see hidden
+    unread notifications (in the header) and whether they moderate (moderators see hidden
     comments: a member who stops being one must not be sent a copy made while they were)."""
     user = request.user
     if not user.is_authenticated:
         return "everyone"
-    unread = unread_replies(request)
+    unread = unread_notifications(request)
     moderates = is_moderator(user)  # permissions are read only for staff
     who = f"{user.pk}:{user.get_username()}:{unread}:{user.is_superuser}:{moderates}"
     return "member-" + hashlib.sha256(who.encode()).hexdigest()[:32]

@@ -121,7 +121,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "annotations.discussion.replies.replies",
+                "annotations.notifications.badge.notifications",
                 "annotations.moderation.context.suspension",
                 "treaty_reader.page_cache.csrf_slot",
             ],
@@ -215,6 +215,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Treaty Reader <noreply@localhost>")
+# The site's address as mail links to it (notification emails are sent by a command, with no
+# request to take the host from).
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Production hardening; a proxy in front must terminate HTTPS and set X-Forwarded-Proto.
 if not DEBUG:

@@ -31,6 +31,7 @@ from annotations.discussion.markdown import render_markdown
 from annotations.highlights import anchoring
 from annotations.highlights.services import document_text
 from annotations.models import Comment, Highlight, Like, Notification
+from annotations.notifications.services import ON_HIGHLIGHT, REPLY_TO_COMMENT
 from treaty_reader.models import Document
 
 DEMO_EMAIL_DOMAIN = "demo.invalid"
@@ -419,9 +420,16 @@ def _plan_notices(rng: Random, comments: Sequence[Comment]) -> list[Notification
             read_at = None
             if rng.random() < 0.7:
                 read_at = comment.created_at + dt.timedelta(seconds=rng.randrange(2 * 86400))
+            to_their_comment = parent is not None and parent.author == user
             notices.append(
                 Notification(
-                    recipient=user, comment=comment, created_at=comment.created_at, read_at=read_at
+                    recipient=user,
+                    comment=comment,
+                    actor=comment.author,
+                    reason=REPLY_TO_COMMENT if to_their_comment else ON_HIGHLIGHT,
+                    created_at=comment.created_at,
+                    read_at=read_at,
+                    emailed_at=comment.created_at,  # old news: never mailed
                 )
             )
     return notices

@@ -12,15 +12,16 @@ plugin enabled later cannot by itself let markup or a ``javascript:`` URL throug
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html.parser import HTMLParser
 
 import emoji
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
 
-__all__ = ["excerpt", "quote_as_markdown", "render_markdown"]
+__all__ = ["excerpt", "mentioned_names", "quote_as_markdown", "quoted_names", "render_markdown"]
 
 # Comments sit inside a page that already uses h1 and h2 for the treaty itself, so a
 # member's "# Heading" is demoted to h3 and the rest follow in order, down to h6. This
@@ -48,6 +49,8 @@ ALLOWED_TAGS = {
 }
 # ``rel`` is deliberately absent: nh3 sets it on every link from LINK_REL.
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+# The one class a member's HTML may carry: the link an @mention becomes.
+ALLOWED_CLASSES = {"a": {"mention"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc noopener"
 
@@ -57,6 +60,12 @@ _INLINE_TAGS = {"a", "code", "em", "s", "strong"}
 # simpler to trust than picking the characters that matter in each position.
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _WHITESPACE = re.compile(r"\s+")
+# "@name": a username's letters, digits and . + - _, not ending in punctuation, and not part
+# of a word or an address before it ("bob@example.org" mentions nobody).
+MENTION = re.compile(r"(?<![\w@/.+-])@([\w][\w.+-]*(?<=[\w]))", re.UNICODE)
+# The attribution line ``quote_as_markdown`` writes.
+_QUOTED = re.compile(r"^\*\*((?:[^*\\]|\\.)+)\*\* wrote:$", re.MULTILINE)
+_UNESCAPE = re.compile(r"\\(.)")
 
 
 def _demote_headings(state: StateCore) -> None:
@@ -76,6 +85,60 @@ def _emojize_text(state: StateCore) -> None:
                 token.content = emoji.emojize(token.content, language="alias")
 
 
+def _text_outside_links(state: StateCore):
+    """The inline "text" tokens a reader sees as words: not code, not inside a link."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        depth = 0
+        for index, token in enumerate(block.children):
+            if token.type == "link_open":
+                depth += 1
+            elif token.type == "link_close":
+                depth -= 1
+            elif token.type == "text" and depth == 0:
+                yield block, index, token
+
+
+def _link_mentions(state: StateCore) -> None:
+    # ``state.env["mentions"]`` maps lowercased names to members' usernames: only those
+    # become links, so a name nobody has stays the text it was.
+    members: Mapping[str, str] = state.env.get("mentions") or {}
+    state.env["mentioned"] = mentioned = state.env.get("mentioned", [])
+    for block, index, token in reversed(list(_text_outside_links(state))):
+        pieces: list[Token] = []
+        last = 0
+        for match in MENTION.finditer(token.content):
+            name = match.group(1)
+            if name.lower() not in mentioned:
+                mentioned.append(name.lower())
+            username = members.get(name.lower())
+            if username is None:
+                continue
+            if match.start() > last:
+                pieces.append(_text(token.content[last : match.start()]))
+            link = Token("link_open", "a", 1)
+            link.attrs = {"href": _member_url(username), "class": "mention"}
+            pieces += [link, _text("@" + name), Token("link_close", "a", -1)]
+            last = match.end()
+        if pieces:
+            if last < len(token.content):
+                pieces.append(_text(token.content[last:]))
+            block.children[index : index + 1] = pieces
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def _member_url(username: str) -> str:
+    from django.urls import reverse
+
+    return reverse("member", kwargs={"username": username})
+
+
 def _build_parser() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     # "~~struck~~" is common in forum replies; markdown-it-py renders it as <s>.
@@ -85,6 +148,7 @@ def _build_parser() -> MarkdownIt:
     md.disable("image")
     md.core.ruler.push("demote_headings", _demote_headings)
     md.core.ruler.before("text_join", "emojize", _emojize_text)
+    md.core.ruler.push("mentions", _link_mentions)
     return md
 
 
@@ -94,21 +158,40 @@ _cleaner = nh3.Cleaner(
     attributes=ALLOWED_ATTRIBUTES,
     url_schemes=ALLOWED_URL_SCHEMES,
     link_rel=LINK_REL,
+    allowed_classes=ALLOWED_CLASSES,
     strip_comments=True,
 )
 
 
-def render_markdown(source: str) -> str:
+def render_markdown(source: str, *, mentions: Mapping[str, str] | None = None) -> str:
     """Render a member's Markdown as sanitised HTML, ready to be marked safe in a template.
 
     Raw HTML in the source comes out as escaped text, links carry
     ``rel="nofollow ugc noopener"``, only http, https and mailto URLs survive, headings
     are demoted so "#" becomes h3, images become plain links, and emoji shortcodes such
-    as ``:thinking:`` become emoji outside code.
+    as ``:thinking:`` become emoji outside code. ``mentions`` maps lowercased names to
+    members' usernames (``annotations.notifications.mentions.members_named``): an
+    ``@name`` among them links to the member's page; any other stays text.
     """
     if not source.strip():
         return ""
-    return _cleaner.clean(_parser.render(source)).strip()
+    env = {"mentions": mentions or {}}
+    return _cleaner.clean(_parser.render(source, env)).strip()
+
+
+def mentioned_names(source: str) -> list[str]:
+    """The ``@names`` in a comment's Markdown as readers see them (not in code or links),
+    lowercased, in order, each once."""
+    env: dict[str, object] = {}
+    _parser.parse(source, env)
+    return list(env.get("mentioned", []))  # type: ignore[call-overload]
+
+
+def quoted_names(source: str) -> list[str]:
+    """The names a comment quotes, from the attribution lines ``quote_as_markdown`` writes,
+    lowercased, each once."""
+    names = (_UNESCAPE.sub(r"\1", m.group(1)).lower() for m in _QUOTED.finditer(source))
+    return list(dict.fromkeys(names))
 
 
 def quote_as_markdown(text: str, author: str) -> str:
@@ -170,7 +253,15 @@ def excerpt(source: str, length: int = 120) -> str:
     The result is plain text, not HTML: let the template escape it. Long text is cut at
     a word boundary where one is near and ends with "…".
     """
-    text = plain_text(render_markdown(source))
+    return _cut(plain_text(render_markdown(source)), length)
+
+
+def html_excerpt(html: str, length: int = 120) -> str:
+    """``excerpt`` from the comment's HTML as already rendered: no parsing again."""
+    return _cut(plain_text(html), length)
+
+
+def _cut(text: str, length: int) -> str:
     if len(text) <= length:
         return text
     cut = text[: length - 1]

@@ -1,4 +1,4 @@
-"""Writes for the discussion: comments, replies, edits, deletions, likes and reply notices.
+"""Writes for the discussion: comments, replies, edits, deletions and likes.
 
 Each function validates, then saves, and raises ``ValidationError`` (the input or the
 comment's state does not allow it) or ``PermissionDenied`` (not yours to do) with a message
@@ -21,8 +21,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from annotations.discussion.markdown import render_markdown
-from annotations.models import Comment, CommentRevision, Highlight, Like, Notification
+from annotations.models import Comment, CommentRevision, Highlight, Like
 from annotations.moderation.approval import first_post_waits
+from annotations.notifications import services as notifications
+from annotations.notifications.mentions import comment_html
+from annotations.notifications.watching import watch_on_comment
 from annotations.permissions import may_see_highlight
 from treaty_reader.models import Document
 from treaty_reader.sources.common import ParsedReply
@@ -75,10 +78,11 @@ def comment_create(
 ) -> Comment:
     """Comment on a highlight, or on the document as a whole; reply when ``parent`` is given.
 
-    Tells the author of the comment replied to, and the author of the highlight, never the
-    writer themselves. A new member's first comments may wait for a moderator's approval
-    (``first_post_waits``); until then only they and the moderators see them, and the
-    notices of them are not shown.
+    Who is told of it (the author replied to, the highlight's, members quoted, mentioned or
+    watching) is ``notifications.notify_comment_created``'s to decide; the writer watches
+    the thread from now on unless they turned that off. A new member's first comments may
+    wait for a moderator's approval (``first_post_waits``); until then only they and the
+    moderators see them, and nobody is told of them.
     """
     body = body_clean(body)
     if highlight is not None:
@@ -112,25 +116,19 @@ def comment_create(
                 code="pending",
             )
     now = timezone.now()
+    body_html, mentioned = comment_html(body)
     comment = Comment.objects.create(
         document=document,
         highlight=highlight,
         parent=parent,
         author=author,
         body=body,
-        body_html=render_markdown(body),
+        body_html=body_html,
         created_at=now,
         pending_at=now if first_post_waits(author) else None,
     )
-    recipients = set()
-    if parent is not None and parent.author_id is not None:
-        recipients.add(parent.author_id)
-    if highlight is not None:
-        recipients.add(highlight.author_id)
-    recipients.discard(author.pk)
-    Notification.objects.bulk_create(
-        Notification(recipient_id=recipient, comment=comment) for recipient in sorted(recipients)
-    )
+    notifications.notify_comment_created(comment=comment, mentioned=mentioned)
+    watch_on_comment(comment=comment)
     Document.objects.filter(pk=document.pk).page_changed()
     return comment
 
@@ -152,10 +150,12 @@ def comment_edit(*, comment: Comment, editor: User, body: str) -> Comment:
         body_html=current.body_html,
         created_at=current.edited_at or current.created_at,
     )
+    before = current.body
     current.body = body
-    current.body_html = render_markdown(body)
+    current.body_html, mentioned = comment_html(body)
     current.edited_at = timezone.now()
     current.save(update_fields=["body", "body_html", "edited_at"])
+    notifications.notify_comment_edited(comment=current, before=before, mentioned=mentioned)
     Document.objects.filter(pk=current.document_id).page_changed()
     return current
 
@@ -188,6 +188,7 @@ def comment_like(*, comment: Comment, user: User) -> Comment:
         with transaction.atomic():
             Like.objects.create(comment=comment, user=user)
             Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
+            notifications.notify_liked(comment=comment, liker=user)
             Document.objects.filter(pk=comment.document_id).page_changed()
     except IntegrityError:
         # The unique constraint, not a prior read, decides: two quick clicks like once.
@@ -209,13 +210,6 @@ def comment_unlike(*, comment: Comment, user: User) -> Comment:
         Document.objects.filter(pk=comment.document_id).page_changed()
     comment.refresh_from_db(fields=["like_count"])
     return comment
-
-
-def replies_mark_read(*, user: User) -> int:
-    """Mark every reply to the member as read; returns how many were unread."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
 
 
 # Imported forum replies get fixed, increasing timestamps a minute apart after the post's

@@ -17,5 +17,4 @@ urlpatterns = [
     path("comments/<int:pk>/delete/", views.comment_delete, name="comment_delete"),
     path("comments/<int:pk>/like/", views.comment_like, name="comment_like"),
     path("comments/<int:pk>/unlike/", views.comment_unlike, name="comment_unlike"),
-    path("replies/", views.replies, name="replies"),
 ]

@@ -1,4 +1,4 @@
-"""Discussion views: comment, reply, quote, edit, delete, like, and read replies to you.
+"""Discussion views: comment, reply, quote, edit, delete and like.
 
 HTMX requests get fragments that update the page in place (the new comment, the like
 count, the highlight's comment count and the header's unread badge out of band); plain
@@ -12,12 +12,9 @@ shows there; their successes re-target to what changed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -25,11 +22,9 @@ from django_htmx.http import reswap, retarget
 
 from annotations.discussion import locations, nodes, services, threads
 from annotations.discussion.forms import CommentEditForm, CommentForm
-from annotations.discussion.markdown import excerpt, quote_as_markdown, quoted_from
-from annotations.discussion.passages import Where, where_of, with_place
-from annotations.discussion.replies import replies_to
+from annotations.discussion.markdown import quote_as_markdown, quoted_from
 from annotations.highlights import layer
-from annotations.models import Comment, Highlight, Notification
+from annotations.models import Comment, Highlight
 from annotations.permissions import may_see_highlight, member_write, signed_in, write_refusal
 from treaty_reader.fast_pages import page_document
 from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, problem
@@ -37,11 +32,6 @@ from treaty_reader.models import Document
 from treaty_reader.page_cache import cached_page
 from treaty_reader.prepared import PreparedQuery
 from treaty_reader.ratelimits import limit
-
-REPLIES_PAGE_SIZE = 30
-REPLY_EXCERPT_LENGTH = 200
-# The passage a reply is about, in a list of replies.
-QUOTE_LENGTH = 120
 
 
 def readable_node(request: HtmxHttpRequest, comment: Comment) -> nodes.Node:
@@ -351,56 +341,6 @@ def comment_unlike(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _like_or_unlike(request, pk, like=False)
 
 
-# Replies to you -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReplyEntry:
-    notification: Notification
-    comment: Comment
-    name: str
-    what: str
-    text: str
-    url: str
-    unread: bool
-    where: Where | None = None  # the passage it is about, or the document's discussion
-
-
-@require_safe
-@login_required
-def replies(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Replies to your comments and highlights, newest first; opening the page reads them."""
-    notifications = with_place(
-        replies_to(request.user).select_related(
-            "comment__author", "comment__parent", "comment__document", "comment__highlight"
-        ),
-        "comment__highlight__",
-    )
-    page = Paginator(notifications, REPLIES_PAGE_SIZE).get_page(request.GET.get("page"))
-    items = list(page)
-    places = locations.comment_locations([n.comment for n in items])
-    entries = [
-        ReplyEntry(
-            notification=n,
-            comment=n.comment,
-            name=n.comment.author_name,
-            what=(
-                "replied to your comment"
-                if n.comment.parent and n.comment.parent.author_id == request.user.pk
-                else "commented on your highlight"
-            ),
-            text=excerpt(n.comment.body, REPLY_EXCERPT_LENGTH),
-            url=places[n.comment.pk],
-            unread=n.read_at is None,
-            where=where_of(n.comment.highlight, n, n.comment.document, QUOTE_LENGTH),
-        )
-        for n in items
-    ]
-    services.replies_mark_read(user=request.user)
-    context = {"page": page, "entries": entries}
-    return render(request, "annotations/discussion/replies.html", context)
-
-
 # The document's discussion, page by page ------------------------------------------------
 
 
@@ -415,7 +355,8 @@ def document_discussion(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not re.fullmatch(r"[0-9]{1,9}", number) or not 1 <= int(number) <= pages:
         raise Http404("The discussion has no such page.")
     appending = bool(request.htmx) and request.htmx.target == "discussion-more"
-    if request.htmx:
+    # A boosted link (the live notice's "show") wants the whole page, to pick from it.
+    if request.htmx and not request.htmx.boosted:
         template = "annotations/discussion/discussion.html#" + ("more" if appending else "body")
     else:
         template = "annotations/discussion/discussion.html"

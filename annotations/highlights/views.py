@@ -93,15 +93,18 @@ def highlight_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """The panel for HTMX; otherwise a page with the passage in its context and the thread."""
     highlight = visible_highlight_or_404(request.user, pk)
 
+    # A boosted link (the live notice's "show") wants the whole page, to pick from it.
+    panel = bool(request.htmx) and not request.htmx.boosted
+
     def page() -> HttpResponse:
-        if request.htmx:
+        if panel:
             return render_panel(request, highlight)
         passage = rendered_clauses(request, highlight.document, span_of(highlight))
         return render_panel(
             request, highlight, template="annotations/highlights/highlight.html", passage=passage
         )
 
-    name = f"highlight.{highlight.pk}.{'panel' if request.htmx else 'page'}"
+    name = f"highlight.{highlight.pk}.{'panel' if panel else 'page'}"
     return cached_page(request, highlight.document, name, page)
 
 

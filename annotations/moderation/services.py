@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from annotations.models import FLAG_NOTE_MAX_LENGTH, Comment, Flag, Member, Suspension
 from annotations.moderation import approval
+from annotations.notifications.mentions import comment_html
+from annotations.notifications.services import notify_comment_created, notify_hidden
 from treaty_reader.models import Document, DocumentQuerySet
 
 REASON_MAX_LENGTH = 500  # Comment.hidden_reason and Suspension.reason
@@ -156,11 +158,13 @@ def _remove(
 def comments_hide(*, comments: QuerySet[Comment], moderator: User, reason: str) -> Outcome:
     """Hide comments from everyone but moderators, and resolve their open flags."""
     reason = _reason(reason, required=True)
-    return _remove(
+    outcome = _remove(
         comments, moderator, is_done="hidden_at",
         changes={"hidden_reason": reason, "hidden_by": moderator, "hidden_automatically": False},
         message=f"Hid the comment.{_because(reason)}",
     )  # fmt: skip
+    notify_hidden(comments=comments, reason=reason)
+    return outcome
 
 
 @transaction.atomic
@@ -225,6 +229,9 @@ def comments_approve(*, comments: QuerySet[Comment], moderator: User, reason: st
     selected = list(comments.select_related("document").order_by())
     targets = [c for c in selected if c.is_pending]
     Comment.objects.filter(pk__in=[c.pk for c in targets]).update(pending_at=None)
+    for comment in targets:  # now others may see it, those it concerns are told
+        comment.pending_at = None
+        notify_comment_created(comment=comment, mentioned=comment_html(comment.body)[1])
     _documents_of(targets).page_changed()
     _log(moderator, targets, f"Approved the comment.{_because(reason)}")
     return Outcome(len(targets), len(selected) - len(targets))

@@ -52,15 +52,14 @@ def test_a_comment_on_a_withdrawn_highlight_does_not_quote_it(
     assert f'<q class="where-quote">{alice_highlight.exact}</q>' not in html
 
 
-def test_replies_name_the_article_and_quote_the_passage_without_a_stray_comma(
+def test_notifications_name_the_article_and_quote_the_passage(
     alice_client, alice, bob, alice_highlight, say
 ):
+    """The Replies list became /notifications/ (issue 16): its entries say where, too."""
     mine = say(alice, "My view.", highlight=alice_highlight)
     say(bob, "I disagree.", highlight=alice_highlight, parent=mine)
     say(bob, "On the whole treaty.", highlight=None, parent=say(alice, "A general point."))
-    html = alice_client.get("/replies/").content.decode()
-    assert f'On <q class="where-quote">{alice_highlight.exact}</q>, Article VII</p>' in html
-    assert ">Read it in Article VII</a> <time" in html
-    assert "In the discussion of Anglo-Soviet Treaty as a whole</p>" in html
-    assert "</a>, <time" not in html
-    assert "Read it in Anglo-Soviet Treaty" not in html
+    html = alice_client.get("/notifications/").content.decode()
+    assert "replied to your comment in Article VII of" in html
+    assert f'<blockquote class="notification-passage"><p>{alice_highlight.exact}</p>' in html
+    assert "In Anglo-Soviet Treaty</" not in html

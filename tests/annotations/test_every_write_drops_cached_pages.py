@@ -53,8 +53,18 @@ def write_services() -> dict[str, Callable[..., Any]]:
 
 # Writes that show on no reading page, and why; the rest must change the stamp.
 SHOWN_NOWHERE = {
-    "annotations.discussion.services.replies_mark_read": "a member's own notices: their "
-    "cached copy is keyed by their unread count",
+    **{
+        f"annotations.notifications.services.{name}": "a member's own notifications: their "
+        "badge is part of their cached copy's key, and /notifications/ is not kept"
+        for name in (
+            "notification_mark_read",
+            "notifications_mark_all_read",
+            "notify_comment_created",
+            "notify_comment_edited",
+            "notify_hidden",
+            "notify_liked",
+        )
+    },
     "annotations.moderation.services.flag_create": "flags are seen only in the admin",
     "annotations.moderation.services.flags_dismiss": "flags are seen only in the admin",
     "annotations.moderation.services.flags_dismiss_many": "flags are seen only in the admin",

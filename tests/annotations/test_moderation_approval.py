@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from annotations.discussion import replies
+from annotations.notifications import badge
 from annotations.discussion.services import comment_create, comment_like
 from annotations.models import Comment, Flag, ModerationSettings
 from annotations.moderation import services as moderation
@@ -139,8 +139,8 @@ def test_a_waiting_comment_is_left_out_of_counts_pages_and_reply_notices(
     assert "Answering Bob." in own_member_page and "Waiting for a moderator" in own_member_page
     shown = Comment.objects.filter(is_imported=True).count() + 1  # and Bob's: not the waiting one
     assert f"Read the discussion: {shown} comments" in reading
-    assert replies.unread_reply_count(bob) == 0
-    assert replies.unread_reply_count(alice) == 0
+    assert badge.unread_count(bob) == 0
+    assert badge.unread_count(alice) == 0
     assert client.get(f"/comments/{answer.pk}/").status_code == 404
 
 
@@ -153,7 +153,7 @@ def test_once_approved_it_shows_everywhere_and_the_notices_arrive(
     moderation.comments_approve(comments=Comment.objects.filter(pk=answer.pk), moderator=moderator)
 
     assert "Answering Bob." in bob_client.get(DISCUSSION).content.decode()
-    assert replies.unread_reply_count(bob) == 1
+    assert badge.unread_count(bob) == 1
 
 
 def test_moderators_see_a_waiting_comment_on_its_own_page(

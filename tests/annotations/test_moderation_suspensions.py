@@ -29,7 +29,7 @@ def suspension(alice, moderator) -> Suspension:
 # The member's side ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [PAGE, DISCUSSION, "/members/alice/", "/replies/"])
+@pytest.mark.parametrize("path", [PAGE, DISCUSSION, "/members/alice/", "/notifications/"])
 def test_a_suspended_member_sees_the_banner_on_every_page(alice_client, treaty, suspension, path):
     html = alice_client.get(path).content.decode()
 

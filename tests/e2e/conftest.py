@@ -165,6 +165,15 @@ def _new_context(browser: Browser, *, javascript_enabled: bool) -> BrowserContex
     return context
 
 
+def settle(context: BrowserContext) -> None:
+    """Pages ask the server things in the background (the live-update poll, the "seen"
+    post when a thread shows): let the live server answer what they asked, then close them,
+    before the test's data is flushed under it."""
+    harness.wait_for_quiet(context)
+    for open_page in context.pages:
+        open_page.close()
+
+
 def _watched_page(request: pytest.FixtureRequest, context: BrowserContext) -> Iterator[Page]:
     page = context.new_page()
     yield page
@@ -181,6 +190,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     """A fresh browser context (cookies, storage) per test, JavaScript on, 1280x900."""
     context = _new_context(browser, javascript_enabled=True)
     yield context
+    settle(context)
     context.close()
 
 

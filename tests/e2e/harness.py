@@ -120,6 +120,14 @@ class BrowserLog:
     console: list[str] = field(default_factory=list)
     allowed: list[re.Pattern[str]] = field(default_factory=list)
     accept_dialogs: bool = False
+    # Requests sent and not yet answered (pages ask in the background: polls, beacons).
+    in_flight: set[object] = field(default_factory=set)
+
+    def on_request(self, request: object) -> None:
+        self.in_flight.add(request)
+
+    def on_request_done(self, request: object) -> None:
+        self.in_flight.discard(request)
 
     def unexpected_errors(self) -> list[BrowserError]:
         return [
@@ -169,8 +177,22 @@ def watch_context(context: BrowserContext, *, javascript_enabled: bool) -> Brows
     context.on("console", log.on_console)
     context.on("weberror", log.on_page_error)
     context.on("dialog", log.on_dialog)
+    context.on("request", log.on_request)
+    context.on("requestfinished", log.on_request_done)
+    context.on("requestfailed", log.on_request_done)
     _logs[context] = log
     return log
+
+
+def wait_for_quiet(context: BrowserContext, timeout_ms: int = 5000) -> None:
+    """Until no request of the context's pages is on its way, so the server has answered all
+    they asked: before signing someone else in, or flushing the test's data. (Playwright
+    hands over its events only while it waits, hence ``wait_for_timeout``.)"""
+    log = _logs.get(context)
+    waited = 0
+    while log is not None and log.in_flight and context.pages and waited < timeout_ms:
+        context.pages[0].wait_for_timeout(25)
+        waited += 25
 
 
 def find_browser_log(page: Page) -> BrowserLog | None:

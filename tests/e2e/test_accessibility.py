@@ -156,8 +156,8 @@ def test_the_member_and_replies_pages_are_accessible(
     page.goto(f"{live_url}/members/alice/")
     expect(page.locator(".member-item")).to_have_count(3)
     assert_accessible(page)
-    page.goto(f"{live_url}/replies/")
-    expect(page.locator(".reply-item")).to_have_count(1)
+    page.goto(f"{live_url}/notifications/")
+    expect(page.locator(".notification")).to_have_count(1)
     assert_accessible(page)
 
 

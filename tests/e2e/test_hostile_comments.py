@@ -180,9 +180,9 @@ def test_hostile_comments_never_run(
     page.goto(live_url + comment_location(posted[2]))
     expect(page.locator(f"#comment-{posted[2].pk} .hidden-notice")).to_be_visible()
     assert_nothing_ran(page, "the reading page, as the author")
-    page.goto(f"{live_url}/replies/")
-    expect(page.locator(".reply-item")).to_have_count(min(len(replies), 30))  # one page
-    assert_nothing_ran(page, "the replies page")
+    page.goto(f"{live_url}/notifications/")
+    expect(page.locator(".notification")).to_have_count(min(len(replies), 30))  # one page
+    assert_nothing_ran(page, "the notifications page")
     textarea_payload = next(p for p in posted if "</textarea>" in p.body)
     page.goto(f"{live_url}/comments/{textarea_payload.pk}/edit/")
     expect(page.get_by_label("Edit your comment")).to_have_value(textarea_payload.body)

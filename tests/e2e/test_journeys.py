@@ -24,7 +24,13 @@ from annotations.models import Comment, Flag, Highlight, Like, Suspension
 from tests.conftest import PASSWORD
 from tests.moderating import comment_hide
 
-from .harness import accept_dialogs, allow_console_error, browser_log, watch_context
+from .harness import (
+    accept_dialogs,
+    allow_console_error,
+    browser_log,
+    wait_for_quiet,
+    watch_context,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
@@ -40,6 +46,7 @@ DISCUSSION_PATH = TREATY_PATH + "discussion/"
 
 def sign_in(context: BrowserContext, live_url: str, user: User | None) -> None:
     """Sign ``user`` in for every page of ``context`` (None: sign out), without the form."""
+    wait_for_quiet(context)  # what the last member's pages asked is answered as theirs
     context.clear_cookies()
     if user is None:
         return
@@ -303,10 +310,11 @@ def test_members_reply_like_quote_edit_and_delete_on_a_highlight(
     expect(quoted.locator("blockquote")).to_have_text("binds both parties")
     expect(quoted).to_contain_text("Both, until one of them breaks it.")
 
-    # Alice sees the replies counted, then edits one comment and deletes the other.
+    # Alice sees the replies (and, since notifications, the like) counted, then edits one
+    # comment and deletes the other.
     sign_in(context, live_url, alice)
     page.goto(live_url + TREATY_PATH)
-    expect(badge).to_have_text("2 unread")
+    expect(badge).to_have_text("3 unread")
     expect(badge).not_to_have_attribute("hidden", re.compile(".*"))
     page.locator(f"mark[data-highlight='{alice_highlight.pk}']").click()
     comment = panel(page).locator(f"#comment-{first.pk}")
@@ -334,12 +342,13 @@ def test_members_reply_like_quote_edit_and_delete_on_a_highlight(
     expect(page.locator(f"mark[data-highlight='{alice_highlight.pk}']")).to_be_visible()
     assert not Comment.objects.filter(pk=second.pk, deleted_at__isnull=True).exists()
 
-    # Reading the replies clears the badge.
-    page.locator(".replies-link").click()
-    expect(page.get_by_role("heading", name="Replies to you")).to_be_visible()
-    expect(page.locator(".reply-item")).to_have_count(2)
-    expect(page.locator(".reply-item").first).to_contain_text("bob replied to your comment")
-    page.reload()
+    # Marking the notifications read clears the badge; read ones stay listed.
+    page.locator(".notifications-link").click()
+    expect(page.get_by_role("heading", name="Notifications")).to_be_visible()
+    expect(page.locator(".notification")).to_have_count(3)
+    expect(page.locator(".notification").first).to_contain_text("bob replied to your comment")
+    page.get_by_role("button", name="Mark all as read").click()
+    expect(page.locator(".notification")).to_have_count(3)
     expect(badge).to_have_text("0 unread")
     expect(badge).to_have_attribute("hidden", "")
 

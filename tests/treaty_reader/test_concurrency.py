@@ -262,13 +262,19 @@ def check_every_write_landed(server: Server, site: Site) -> None:
         (site.shared,),
     )
     assert like_count == likes == likers == MEMBERS
-    # Every reply told the shared comment's author, once each.
+    # Every reply told the shared comment's author, once each; the likes, once in all.
     [(notices,)] = rows(
         url,
         "SELECT COUNT(*) FROM annotations_notification n JOIN auth_user u ON u.id = "
-        "n.recipient_id WHERE u.username = 'host'",
+        "n.recipient_id WHERE u.username = 'host' AND n.kind = 'reply'",
     )
     assert notices == MEMBERS
+    [(like_notices,)] = rows(
+        url,
+        "SELECT COUNT(*) FROM annotations_notification n JOIN auth_user u ON u.id = "
+        "n.recipient_id WHERE u.username = 'host' AND n.kind = 'like'",
+    )
+    assert like_notices == 1
 
 
 @pytest.fixture

@@ -1,0 +1,126 @@
+"""A notification as a member reads it, on the page or in a mail: who, what, and where (the
+article and the quoted passage, a snippet of the comment, a link to the exact comment)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from annotations.discussion import locations
+from annotations.discussion.markdown import html_excerpt
+from annotations.models import Notification
+from treaty_reader.numerals import to_roman
+
+SNIPPET_LENGTH = 200
+PASSAGE_LENGTH = 120
+
+
+@dataclass(frozen=True)
+class Entry:
+    notification: Notification
+    who: str
+    what: str
+    where: str
+    passage: str
+    snippet: str
+    url: str
+    # The watch that brought it, as the watch form's query ("" if none)
+    unwatch: str = ""
+
+    @property
+    def unread(self) -> bool:
+        return self.notification.read_at is None
+
+    @property
+    def sentence(self) -> str:
+        """One line, as a mail's subject says it."""
+        return f"{self.who} {self.what} {self.where}"
+
+
+def with_context(notifications: QuerySet[Notification]) -> QuerySet[Notification]:
+    """The related rows an entry needs, in the same query."""
+    return notifications.select_related(
+        "actor", "comment__document", "comment__highlight", "comment__author", "watch"
+    )
+
+
+def _watching_whole(notification: Notification) -> bool:
+    watch = notification.watch if notification.kind == Notification.Kind.WATCHED else None
+    return watch is not None and (watch.article_id, watch.highlight_id, watch.comment_id) == (
+        None,
+        None,
+        None,
+    )
+
+
+def _unwatch(notification: Notification) -> str:
+    watch = notification.watch
+    if watch is None or not watch.active:
+        return ""
+    query = f"document={notification.comment.document.slug}"
+    for field in ("article", "highlight", "comment"):
+        if (pk := getattr(watch, f"{field}_id")) is not None:
+            query += f"&{field}={pk}"
+    return query
+
+
+def _who(notification: Notification) -> str:
+    if notification.kind == Notification.Kind.HIDDEN:
+        return "A moderator"
+    name = notification.actor.get_username() if notification.actor else "Someone"
+    if notification.kind == Notification.Kind.LIKE:
+        others = notification.comment.like_count - 1
+        if others > 0:
+            return f"{name} and {others} other{'s' if others > 1 else ''}"
+    return name
+
+
+def _what(notification: Notification) -> str:
+    if notification.kind == Notification.Kind.HIDDEN:
+        return f"hid your comment (reason: {notification.reason})"
+    return notification.reason
+
+
+def entries(notifications: Sequence[Notification]) -> list[Entry]:
+    """Entries for notifications fetched ``with_context``: one more query, for the links."""
+    places = locations.comment_locations([n.comment for n in notifications])
+    found = []
+    for n in notifications:
+        comment = n.comment
+        highlight = comment.highlight
+        document = str(comment.document)
+        if highlight is not None:
+            where = f"in {article_label(highlight.start_key)} of {document}"
+            exact = " ".join(highlight.exact.split())
+            passage = exact if len(exact) <= PASSAGE_LENGTH else exact[: PASSAGE_LENGTH - 1] + "…"
+        else:
+            where, passage = f"in the discussion of {document}", ""
+            if _watching_whole(n):
+                where += ", which you watch"
+        found.append(
+            Entry(
+                notification=n,
+                who=_who(n),
+                what=_what(n),
+                where=where,
+                passage=passage,
+                snippet=html_excerpt(comment.body_html, SNIPPET_LENGTH),
+                url=places[comment.pk],
+                unwatch=_unwatch(n),
+            )
+        )
+    return found
+
+
+def article_label(start_key: str) -> str:
+    """Where in the treaty a clause key is, in words ("Article VII", "the preamble")."""
+    head, _, rest = start_key.partition("-")
+    if head == "article":
+        number = rest.split("-", 1)[0]
+        return f"Article {to_roman(int(number))}" if number.isdigit() else "an article"
+    if head == "part":
+        number = rest.split("-", 1)[0]
+        return f"Part {to_roman(int(number))}" if number.isdigit() else "a part"
+    return {"preamble": "the preamble", "closing": "the closing clauses"}.get(head, "the text")

@@ -1,0 +1,38 @@
+"""A member's notification settings: email (off until they choose), and whether commenting
+on a thread watches it."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from annotations.models import EmailChoice, MemberSettings
+
+
+def member_settings(user: User) -> MemberSettings:
+    """The member's settings; the defaults (no email, watch what you comment on) if they
+    never chose."""
+    found = MemberSettings.objects.filter(user=user).first()
+    return found or MemberSettings(user=user)
+
+
+@transaction.atomic
+def member_settings_update(*, user: User, email: str, watch_on_comment: bool) -> MemberSettings:
+    if email not in EmailChoice.values:
+        raise ValidationError("Choose how often to be emailed.", code="email")
+    settings = member_settings(user)
+    if settings.email != email:
+        settings.email = email
+        settings.email_chosen_at = timezone.now()
+    settings.watch_on_comment = watch_on_comment
+    settings.save()
+    return settings
+
+
+def email_unsubscribe(*, user: User) -> MemberSettings:
+    """Stop every email to the member (the one-click link in each mail)."""
+    return member_settings_update(
+        user=user, email=EmailChoice.NEVER, watch_on_comment=member_settings(user).watch_on_comment
+    )
