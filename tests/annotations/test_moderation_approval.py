@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from annotations.notifications import badge
 from annotations.discussion.services import comment_create, comment_like
 from annotations.models import Comment, Flag, ModerationSettings
 from annotations.moderation import services as moderation
 from annotations.moderation.approval import first_post_waits
+from annotations.notifications import badge
 from tests import moderating
 from tests.conftest import PASSWORD
 
