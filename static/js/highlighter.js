@@ -148,6 +148,26 @@
     markActive();
   }
 
+  // An article heading's tools (its permalink, Watch, "N threads") are one Tab stop too: the
+  // permalink; the arrow keys move among them. Without JavaScript each is a Tab stop.
+  function prepareHeadingTools() {
+    for (const lead of root.querySelectorAll("a.self-link[data-tools]")) {
+      const tools = [lead, ...root.querySelectorAll(`[data-tools-for="${lead.dataset.tools}"]`)];
+      if (tools.length < 2 || lead.dataset.toolsReady) continue;
+      lead.dataset.toolsReady = "1";
+      lead.setAttribute("aria-keyshortcuts", "ArrowRight ArrowLeft");
+      tools.forEach((tool, index) => {
+        if (index) tool.tabIndex = -1;
+        tool.addEventListener("keydown", (event) => {
+          const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+          if (!step) return;
+          event.preventDefault();
+          tools[(index + step + tools.length) % tools.length].focus();
+        });
+      });
+    }
+  }
+
   const KEYS = { ArrowLeft: "backward", ArrowRight: "forward", ArrowUp: "backward", ArrowDown: "forward" };
 
   root.addEventListener("keydown", (event) => {
@@ -549,6 +569,7 @@
   });
 
   prepareClauses();
+  prepareHeadingTools();
   restoreSelection();
   // After the browser's own scroll to the fragment, which would take the focus back.
   if (document.readyState === "complete") showTarget();

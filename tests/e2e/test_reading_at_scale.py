@@ -371,6 +371,24 @@ def test_tabbing_from_the_top_reaches_article_vii_in_fewer_than_60_presses(
     assert_accessible(page)
 
 
+def test_an_article_headings_tools_are_one_tab_stop_reached_with_the_arrows(
+    page: Page, context: BrowserContext, live_url: str, demo
+) -> None:
+    member = User.objects.exclude(username="").filter(highlights__isnull=False).first()
+    sign_in(context, live_url, member)
+    page.goto(live_url + TREATY_PATH)
+    permalink = page.locator("#article-7-heading a.self-link")
+    permalink.focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#article-7-heading a.watch-link")).to_be_focused()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("a[data-tools-for='article-7']").last).to_be_focused()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    expect(permalink).to_be_focused()
+    assert page.locator("#article-7-heading a.watch-link").get_attribute("tabindex") == "-1"
+
+
 # 6. Smaller fixes -----------------------------------------------------------------------------
 
 
