@@ -42,31 +42,11 @@ if TYPE_CHECKING:
 
 Spans = dict[str, list[tuple[int, int, int]]]
 LAYER_CACHE_SECONDS = 60 * 60 * 24
-_ANCHOR_FIELDS = (
-    "id",
-    "author_id",
-    "visibility",
-    "start_key",
-    "start_offset",
-    "end_key",
-    "end_offset",
-    "exact",
-    "prefix",
-    "suffix",
-)
-
-# The anchor's fields in ``anchoring.Anchor``'s order after the id, then the author.
-_ROW_FIELDS = (
-    "id",
-    "start_key",
-    "start_offset",
-    "end_key",
-    "end_offset",
-    "exact",
-    "prefix",
-    "suffix",
-    "author_id",
-)
+# A highlight's anchor, in ``anchoring.Anchor``'s order.
+_ANCHOR = ("start_key", "start_offset", "end_key", "end_offset", "exact", "prefix", "suffix")
+_ANCHOR_FIELDS = ("id", "author_id", "visibility", *_ANCHOR)
+# A public highlight as a row: its id, its anchor, its author.
+_ROW_FIELDS = ("id", *_ANCHOR, "author_id")
 # Goes up when clause_pieces renders differently, so no kept piece outlives a release.
 PIECES_VERSION = 2
 

@@ -152,7 +152,8 @@
   // permalink; the arrow keys move among them. Without JavaScript each is a Tab stop.
   function prepareHeadingTools() {
     for (const lead of root.querySelectorAll("a.self-link[data-tools]")) {
-      const tools = [lead, ...root.querySelectorAll(`[data-tools-for="${lead.dataset.tools}"]`)];
+      const owner = `[data-tools-for="${lead.dataset.tools}"]`;
+      const tools = [lead, ...root.querySelectorAll(`a${owner}, ${owner} a`)];
       if (tools.length < 2 || lead.dataset.toolsReady) continue;
       lead.dataset.toolsReady = "1";
       lead.setAttribute("aria-keyshortcuts", "ArrowRight ArrowLeft");
