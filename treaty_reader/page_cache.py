@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
@@ -58,7 +59,12 @@ def cached_page(
         return render_page()
     viewer = _viewer(request)
     tag, etag = page_tag(name, document, viewer)
-    if etag in request.headers.get("If-None-Match", ""):
+    # A 304 sets no cookie: a member who has the page but no CSRF cookie any more (signed in
+    # afresh) gets the page again, with a token and the cookie it goes with.
+    has_csrf_cookie = settings.CSRF_COOKIE_NAME in request.COOKIES
+    if etag in request.headers.get("If-None-Match", "") and (
+        viewer == "everyone" or has_csrf_cookie
+    ):
         response: HttpResponse = HttpResponseNotModified()
     else:
         key = f"page:{tag}"

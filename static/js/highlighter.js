@@ -439,9 +439,9 @@
     const verb = event.detail.requestConfig && event.detail.requestConfig.verb;
     if (!event.detail.successful || verb !== "post" || !elt || !panel.contains(elt) && !document.contains(elt)) return;
     const path = event.detail.pathInfo && event.detail.pathInfo.requestPath || "";
-    // Writes to the highlight itself send its clauses back already.
-    // Likes and flags change no count in the text.
-    if (/\/highlights\/(\d+\/(visibility|note|delete)\/)?$|\/(like|unlike|flag)\/$/.test(path) || !openId) return;
+    // Only comment writes: writes to the highlight itself send its clauses back already, and
+    // likes, flags, watching and the "seen" post change no count in the text.
+    if (!/\/comments\/(\d+\/(edit|delete)\/)?$/.test(path) || !openId) return;
     window.htmx.ajax("GET", refreshUrl(openId), { target: chooser, swap: "none" });
   });
 
