@@ -189,6 +189,10 @@ def wait_for_quiet(context: BrowserContext, timeout_ms: int = 5000) -> None:
     they asked: before signing someone else in, or flushing the test's data. (Playwright
     hands over its events only while it waits, hence ``wait_for_timeout``.)"""
     log = _logs.get(context)
+    if log is not None and context.pages:
+        # htmx starts a ``load``-triggered request (a watch button, "seen") only once the
+        # swap has settled: let those start before asking what is still on its way.
+        context.pages[0].wait_for_timeout(100)
     waited = 0
     while log is not None and log.in_flight and context.pages and waited < timeout_ms:
         context.pages[0].wait_for_timeout(25)
