@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from treaty_reader.models import Clause, Document
 
-from . import anchoring
+from . import anchoring, reanchoring
 from .models import Comment, Highlight
 from .rendering import render_markdown
 
@@ -99,7 +99,7 @@ def highlights_reanchor(*, document: Document) -> dict[str, int]:
     highlights = Highlight.objects.select_for_update().filter(document=document)
     changed = []
     for highlight in highlights:
-        result = anchoring.reanchor(highlight.anchor, doc)
+        result = reanchoring.reanchor(highlight.anchor, doc)
         counts[result.status] += 1
         if result.anchor is None:
             if highlight.status != Highlight.Status.ORPHANED:

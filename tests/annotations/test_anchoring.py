@@ -12,13 +12,12 @@ from annotations.anchoring import (
     Anchor,
     AnchorError,
     DocumentText,
-    Reanchored,
     anchor_from_positions,
     check_quote,
     clause_spans,
-    reanchor,
     segment,
 )
+from annotations.reanchoring import Reanchored, reanchor
 
 # From the Anglo-Soviet Treaty of 26 May 1942.
 ARTICLE_4 = (

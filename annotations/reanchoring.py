@@ -1,0 +1,560 @@
+"""Re-anchoring a highlight after its text was corrected: the right words, or none.
+
+A stored anchor (``anchoring.Anchor``) remembers where the highlight was (clause key and
+offsets), its exact words, and up to ``CONTEXT_LENGTH`` characters either side. After a
+correction, ``reanchor`` finds where those words are now, in four steps:
+
+1. **Positions.** The stored positions still hold the same words: "unchanged".
+2. **Candidates.** Everywhere in the whole document (not one clause, so paragraphs that were
+   split, merged or moved are searched too) where the quote occurs within
+   ``max_fuzzy_distance`` edits, found by Myers' bit-parallel approximate search over a
+   *normalised* text: case, typographic and plain quotes, dashes and hyphens and runs of
+   whitespace (the gap between paragraphs included) compare equal.
+3. **Boundaries.** Each candidate's ends come from a real alignment (Levenshtein edit
+   operations) of prefix + quote + suffix against the text around it: the new range starts at
+   the character the old first character became, and ends after the one the old last
+   character became. Text inserted exactly at either end stays outside.
+4. **Choice.** Candidates are scored as Hypothesis's client scores them (quote 50, prefix 20,
+   suffix 20; position breaks exact ties). The best wins only if its context (or a long,
+   near-exact quote) recognises it and no other place comes close; otherwise the highlight
+   is orphaned rather than put on words nobody chose.
+
+Offsets found in the normalised text are mapped back through a table, so every stored offset
+points into the text as displayed. Pure functions only: no Django, no database.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import Levenshtein
+
+from .anchoring import CONTEXT_LENGTH, Anchor, AnchorError, DocumentText, anchor_for_range
+
+ReanchorStatus = Literal["unchanged", "moved", "fuzzy", "orphaned"]
+
+# Hypothesis's client weighs the quote 50 and each side of context 20; position counts for
+# more than its 2 because a clause key that survived is real evidence here, and nothing
+# when the highlight's clauses are gone.
+QUOTE_WEIGHT, CONTEXT_WEIGHT, POSITION_WEIGHT = 50, 20, 10
+# How many letters a context may have gained or lost and still be compared end to end.
+CONTEXT_SLACK = 8
+# How far from where it was (in characters) a place still gains from its position.
+POSITION_RANGE = 500
+# Two places whose scores (0 to 1) differ by less than this are equally likely.
+CLEAR_MARGIN = 0.05
+# How similar to the stored context the text around a place must be for the place to be
+# recognised: one side whole for the same words, both sides mostly for changed ones, and
+# less where the highlight used to be. (The treaty repeats whole phrases with a word
+# changed: "Part One of the present treaty shall remain in force", "Part Two of …".)
+CONTEXT_ONE_SIDE, CONTEXT_BOTH_SIDES, CONTEXT_NEAR_HINT = 1.0, 0.8, 0.6
+# A quote this long, found whole, is evidence enough without its context.
+DISTINCTIVE_LENGTH = 64
+
+TEXT_START, TEXT_END = "\x02", "\x03"
+
+_FOLDED = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′`´", "'"),
+        **dict.fromkeys("“”„‟″«»", '"'),
+        **dict.fromkeys("‐‑‒–—―−", "-"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Reanchored:
+    """The outcome of re-anchoring: a fresh anchor (or None) and how it was found."""
+
+    anchor: Anchor | None
+    status: ReanchorStatus
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """A text with case, quotes, dashes and whitespace runs folded, and the way back.
+
+    ``origin[i]`` is the index in the displayed text of normalised character ``i``; a run of
+    whitespace becomes one space that points at the run's first character.
+    """
+
+    text: str
+    origin: tuple[int, ...]
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        return self.origin[start], self.origin[end - 1] + 1
+
+    def from_original(self, offset: int) -> int:
+        return bisect.bisect_left(self.origin, offset)
+
+
+def normalise(text: str) -> Normalised:
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters (İ) lower to two characters
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    folded = lowered.translate(_FOLDED)
+    chars: list[str] = []
+    origin: list[int] = []
+    previous_space = False
+    for index, char in enumerate(folded):
+        if char.isspace():
+            if not previous_space:
+                chars.append(" ")
+                origin.append(index)
+            previous_space = True
+        else:
+            chars.append(char)
+            origin.append(index)
+            previous_space = False
+    return Normalised("".join(chars), tuple(origin))
+
+
+_normalised_documents: weakref.WeakKeyDictionary[DocumentText, Normalised] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def normalised_document(doc: DocumentText) -> Normalised:
+    """The document's normalised text, computed once however many highlights it carries."""
+    found = _normalised_documents.get(doc)
+    if found is None:
+        found = _normalised_documents[doc] = normalise(doc.text)
+    return found
+
+
+def max_fuzzy_distance(quote: str) -> int:
+    """The most edits a quote may have undergone and still be recognised.
+
+    A quarter of the quote lets a typo fix or a changed word through while a different
+    sentence of similar words fails; at least 1 so short quotes survive one corrected letter.
+    """
+    return max(1, len(quote) // 4)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A place in the normalised text where the quote may now be, and how well it fits."""
+
+    start: int
+    end: int
+    quote: float
+    prefix: float
+    suffix: float
+    position: float = 0.0
+    near_hint: bool = False
+    errors: int = 0
+
+    @property
+    def score(self) -> float:
+        total = (
+            QUOTE_WEIGHT * self.quote
+            + CONTEXT_WEIGHT * (self.prefix + self.suffix)
+            + POSITION_WEIGHT * self.position
+        )
+        return total / (QUOTE_WEIGHT + 2 * CONTEXT_WEIGHT + POSITION_WEIGHT)
+
+    def overlaps(self, other: Candidate) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+def reanchor(anchor: Anchor, doc: DocumentText) -> Reanchored:
+    """Find ``anchor`` again in ``doc`` (the new text): the same words, or an orphan.
+
+    The returned anchor is recomputed from the new text, so its prefix and suffix are
+    current even when the status is "unchanged".
+    """
+    if not anchor.exact.strip() or not doc.text:
+        return Reanchored(None, "orphaned")
+    text = normalised_document(doc)
+    # The text is framed by two markers, so a context cut short by the start or end of the
+    # treaty says so, and only a place at the start or end agrees with it fully.
+    framed = TEXT_START + text.text + TEXT_END
+    quote = normalise(anchor.exact).text.strip()
+    prefix, suffix = normalise(anchor.prefix).text, normalise(anchor.suffix).text
+    if len(anchor.prefix) < CONTEXT_LENGTH:
+        prefix = TEXT_START + prefix
+    if len(anchor.suffix) < CONTEXT_LENGTH:
+        suffix += TEXT_END
+    held = _held_position(anchor, doc)
+    if held is not None:
+        # Keys are positional: after a paragraph is removed, the same key and offsets may
+        # hold the same words in the next paragraph. Context on one side must be intact.
+        start = text.from_original(held) + len(TEXT_START)
+        here = _scored(framed, quote, prefix, suffix, None, start, start + len(quote))
+        if _recognised(here, quote):
+            return Reanchored(anchor_for_range(doc, held, held + len(anchor.exact)), "unchanged")
+    hint = _hint(anchor, doc)
+    candidates = find_candidates(framed, quote, prefix, suffix, hint)
+    places = _context_places(framed, quote, prefix, suffix)
+    if places and hint is not None:
+        # The treaty says some things twice, so the same context may enclose other words
+        # elsewhere. Where the highlight's clause survived, only a place in it counts.
+        places = [p for p in places if hint.clause_start <= p[0] <= hint.clause_end]
+    if places:
+        candidates = [
+            c for c in candidates if any(c.start <= end and start <= c.end for start, end in places)
+        ]
+    if len(places) > 1:
+        # The context itself repeats: only words that barely changed tell the places apart.
+        closest = max_fuzzy_distance(quote) // 2
+        candidates = [c for c in candidates if c.errors <= closest]
+    chosen = choose(candidates, quote, hint)
+    if chosen is None:
+        return Reanchored(None, "orphaned")
+    start, end = text.to_original(chosen.start - len(TEXT_START), chosen.end - len(TEXT_START))
+    new = anchor_for_range(doc, start, end)
+    if new.exact != anchor.exact:
+        return Reanchored(new, "fuzzy")
+    return Reanchored(new, "unchanged" if start == held else "moved")
+
+
+def find_candidates(
+    text: str, quote: str, prefix: str, suffix: str, hint: Hint | None = None
+) -> list[Candidate]:
+    """Every separate place where ``quote`` occurs within ``max_fuzzy_distance`` edits.
+
+    Exact occurrences come first and cheaply; when one of them has its whole context, no
+    approximate place can beat it and the search stops there.
+    """
+    exact = []
+    found = text.find(quote)
+    while found != -1:
+        if _edges_kept(text, quote, prefix, suffix, found, found + len(quote)):
+            exact.append(_scored(text, quote, prefix, suffix, hint, found, found + len(quote)))
+        found = text.find(quote, found + 1)
+    if any(c.prefix == c.suffix == 1.0 for c in exact):
+        return _separate(exact)
+    limit = max_fuzzy_distance(quote)
+    candidates = list(exact)
+    for end in _approximate_ends(quote, text, limit):
+        bounds = _aligned_bounds(text, quote, prefix, suffix, end, limit)
+        if bounds is not None:
+            candidates.append(_scored(text, quote, prefix, suffix, hint, *bounds))
+    return _separate([c for c in candidates if c.errors <= limit])
+
+
+def choose(candidates: Sequence[Candidate], quote: str, hint: Hint | None) -> Candidate | None:
+    """The one place the evidence points to, or None when it points nowhere or to several.
+
+    A place must be recognised by its context on at least one side, or by a long quote that
+    barely changed. When others score within ``CLEAR_MARGIN`` of the best, the position the
+    highlight had (``hint``, when its clause still exists) may pick the one clearly nearest;
+    otherwise choosing would be a guess, and the highlight is orphaned.
+    """
+    recognised = [c for c in candidates if _recognised(c, quote)]
+    if not recognised:
+        return None
+    best = max(c.score for c in recognised)
+    contenders = [c for c in candidates if c.score >= best - CLEAR_MARGIN]
+    if len(contenders) == 1:
+        return contenders[0]
+    if hint is None:
+        return None
+    nearest, runner_up = sorted(contenders, key=lambda c: hint.distance(c.start))[:2]
+    near, far = hint.distance(nearest.start), hint.distance(runner_up.start)
+    if far >= 2 * near + len(quote) and _recognised(nearest, quote):
+        return nearest
+    return None
+
+
+def _context_places(text: str, quote: str, prefix: str, suffix: str) -> list[tuple[int, int]]:
+    """The stretches of text the stored prefix and suffix, both intact, enclose.
+
+    Context found whole on both sides, no further apart than the quote could have grown, is
+    where the highlight was. If its words there changed beyond recognition, an identical
+    phrase elsewhere is someone else's passage, not this highlight moved.
+    """
+    widest = len(quote) + max(2 * max_fuzzy_distance(quote), 4 * CONTEXT_LENGTH)
+    places = []
+    found = text.find(prefix)
+    while found != -1:
+        after = found + len(prefix)
+        gap = text.find(suffix, after, after + widest + len(suffix))
+        if gap != -1:
+            places.append((after, gap))
+        found = text.find(prefix, found + 1)
+    return places
+
+
+def _recognised(candidate: Candidate, quote: str) -> bool:
+    """Whether the evidence names this place.
+
+    Unchanged words need their context on one side whole, changed words on both sides
+    mostly; where the highlight used to be (in its clause, which survived, and less than a
+    context's length away), more than half of both sides will do. A long quote found whole
+    needs nothing else: a paragraph moved whole changes both sides of a highlight on it.
+    """
+    if len(quote) >= DISTINCTIVE_LENGTH and candidate.quote == 1.0:
+        return True
+    sides = (candidate.prefix, candidate.suffix)
+    if candidate.near_hint and min(sides) >= CONTEXT_NEAR_HINT:
+        return True
+    if candidate.quote == 1.0:
+        return max(sides) >= CONTEXT_ONE_SIDE
+    return min(sides) >= CONTEXT_BOTH_SIDES
+
+
+def _separate(candidates: list[Candidate]) -> list[Candidate]:
+    """One candidate per place: of overlapping ones, the best scoring."""
+    kept: list[Candidate] = []
+    for candidate in sorted(candidates, key=lambda c: -c.score):
+        if not any(candidate.overlaps(other) for other in kept):
+            kept.append(candidate)
+    return kept
+
+
+def _scored(
+    text: str, quote: str, prefix: str, suffix: str, hint: Hint | None, start: int, end: int
+) -> Candidate:
+    errors = Levenshtein.distance(quote, text[start:end])
+    reach = max(len(prefix), len(suffix)) + CONTEXT_SLACK
+    return Candidate(
+        start=start,
+        end=end,
+        errors=errors,
+        quote=1 - errors / max(len(quote), end - start),
+        prefix=_context_similarity(prefix, text[max(0, start - reach) : start], before=True),
+        suffix=_context_similarity(suffix, text[end : end + reach], before=False),
+        position=0.0 if hint is None else max(0.0, 1 - hint.distance(start) / POSITION_RANGE),
+        near_hint=hint is not None and hint.near(start),
+    )
+
+
+def _context_similarity(stored: str, text: str, *, before: bool) -> float:
+    """How much of the stored context (``before`` the quote, or after it) the text has.
+
+    Measured from the quote outwards, with the far end free: a word inserted in the context
+    costs its letters once, not again for the letters it pushes out of a fixed window.
+    """
+    if not stored:
+        return 1.0
+    n = len(stored)
+    if before:
+        stored, text = stored[::-1], text[::-1]
+    # A highlight near the start (or end) of the text agrees only with places near it too:
+    # a few words that happen to match are no evidence against that.
+    if stored[-1] in (TEXT_START, TEXT_END) and stored[-1] not in text[: n + CONTEXT_SLACK]:
+        return 0.0
+    window = text[: n + CONTEXT_SLACK]
+    shortest = min(len(window), max(0, n - CONTEXT_SLACK))
+    fewest = min(
+        Levenshtein.distance(stored, window[:length]) for length in range(shortest, len(window) + 1)
+    )
+    return max(0.0, 1 - fewest / n)
+
+
+def _edit_distances(pattern: str, text: str) -> list[int]:
+    """For each end offset ``j + 1`` of ``text``, the fewest edits from ``pattern`` to a
+    substring of ``text`` ending there.
+
+    Myers' bit-parallel algorithm (1999): one pass of big-integer steps per character of
+    ``text``, whatever the length of ``pattern``.
+    """
+    m = len(pattern)
+    mask = (1 << m) - 1
+    high = 1 << (m - 1)
+    peq: dict[str, int] = {}
+    for i, char in enumerate(pattern):
+        peq[char] = peq.get(char, 0) | (1 << i)
+    pv, mv, score = mask, 0, m
+    scores = []
+    for char in text:
+        eq = peq.get(char, 0)
+        xv = eq | mv
+        xh = (((eq & pv) + pv) ^ pv) | eq
+        ph = mv | (~(xh | pv) & mask)
+        mh = pv & xh
+        if ph & high:
+            score += 1
+        elif mh & high:
+            score -= 1
+        ph = (ph << 1) & mask
+        mh = (mh << 1) & mask
+        pv = mh | (~(xv | ph) & mask)
+        mv = ph & xv
+        scores.append(score)
+    return scores
+
+
+def _approximate_ends(pattern: str, text: str, limit: int) -> list[int]:
+    """End offsets of the approximate occurrences of ``pattern`` in ``text``.
+
+    Each run of ends within ``limit`` edits is one place; its best end stands for it.
+    """
+    ends: list[int] = []
+    run_best: tuple[int, int] | None = None  # (errors, end) of the current run
+    for j, score in enumerate(_edit_distances(pattern, text)):
+        if score <= limit:
+            if run_best is None or score < run_best[0]:
+                run_best = (score, j + 1)
+        elif run_best is not None:
+            ends.append(run_best[1])
+            run_best = None
+    if run_best is not None:
+        ends.append(run_best[1])
+    return ends
+
+
+def _closest_substring(pattern: str, text: str) -> tuple[int, int]:
+    """The shortest substring of ``text`` with the fewest edits from ``pattern``.
+
+    Forward, the best end; backward from it (pattern and text reversed), the nearest start
+    at which the same number of edits is reached.
+    """
+    forward = _edit_distances(pattern, text)
+    fewest = min(forward)
+    end = forward.index(fewest) + 1
+    backward = _edit_distances(pattern[::-1], text[:end][::-1])
+    return end - (backward.index(min(backward)) + 1), end
+
+
+def _aligned_bounds(
+    text: str, quote: str, prefix: str, suffix: str, end: int, limit: int
+) -> tuple[int, int] | None:
+    """The quote's start and end near ``end``, through an alignment that includes its context.
+
+    Prefix + quote + suffix, as words and punctuation marks, is matched to the closest run
+    of words in the text around the candidate (free to begin and end anywhere), then aligned
+    with it word by word: the quote's ends are where its first and last words went. Words,
+    not characters, because a character alignment may trade an inserted word for a few
+    cheaper substitutions at the quote's edge ("His the Majesty" read as "His t|he Majesty");
+    and the context, because it lets the surrounding words decide where an edit at the
+    quote's edge belongs.
+    """
+    # Room for the whole context even when the quote grew or shrank by more than ``limit``.
+    slack = 2 * limit + CONTEXT_LENGTH
+    lo = max(0, end - len(quote) - len(prefix) - slack)
+    hi = min(len(text), end + len(suffix) + slack)
+    source, source_spans = _tokens(prefix + quote + suffix)
+    region, spans = _tokens(text[lo:hi])
+    if not source or not region:
+        return None
+    found_start, found_end = _closest_substring(source, region)
+    region, spans = region[found_start:found_end], spans[found_start:found_end]
+    first_char, last_char = len(prefix), len(prefix) + len(quote)
+    first = next(i for i, (_, e) in enumerate(source_spans) if e > first_char)
+    last = next(i for i in range(len(source) - 1, -1, -1) if source_spans[i][0] < last_char)
+    start = stop = None
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(source, region):
+        if tag == "insert":
+            continue
+        if start is None and i1 <= first < i2:
+            if tag == "delete":  # the first word went: start at the word that follows
+                start = spans[j1][0] if j1 < len(spans) else None
+            else:
+                j = j1 + min(first - i1, j2 - j1 - 1)
+                offset = first_char - source_spans[first][0]
+                start = spans[j][0] + _within_word(source[first], region[j], offset, end=False)
+        if i1 <= last < i2:
+            if tag == "delete":  # the last word went: end after the word before it
+                stop = spans[j1 - 1][1] if j1 > 0 else None
+            else:
+                j = j1 + min(last - i1, j2 - j1 - 1)
+                offset = last_char - source_spans[last][0]
+                stop = spans[j][0] + _within_word(source[last], region[j], offset, end=True)
+    if start is None or stop is None:
+        return None
+    start, stop = lo + start, lo + stop
+    while start < stop and text[start] == " ":
+        start += 1
+    while stop > start and text[stop - 1] == " ":
+        stop -= 1
+    if start >= stop or not _edges_kept(text, quote, prefix, suffix, start, stop):
+        return None
+    return start, stop
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def _tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
+    matches = list(_TOKEN.finditer(text))
+    return [m.group() for m in matches], [m.span() for m in matches]
+
+
+def _within_word(old: str, new: str, offset: int, *, end: bool) -> int:
+    """Where character boundary ``offset`` of word ``old`` falls in ``new``, its replacement.
+
+    Letters inserted right at the boundary stay outside the quote, as whole words do.
+    """
+    if old == new:
+        return offset
+    mapped = 0 if not end else len(new)
+    for tag, i1, i2, j1, j2 in Levenshtein.opcodes(old, new):
+        if tag == "insert":
+            continue
+        if not end and i1 <= offset < i2:
+            return j1 if tag == "delete" else j1 + min(offset - i1, j2 - j1)
+        if end and i1 < offset <= i2:
+            return j1 if tag == "delete" else j1 + min(offset - i1, j2 - j1)
+    return mapped
+
+
+def _edges_kept(text: str, quote: str, prefix: str, suffix: str, start: int, end: int) -> bool:
+    """A quote that began (or ended) at the edge of a word must still do so.
+
+    "the" inside "other" is not the word the member chose; and an edge inside a word is the
+    mark of an alignment that traded the real boundary for a cheaper one.
+    """
+    if _word_edge(prefix[-1:], quote[0]) and not _word_edge(text[start - 1 : start], text[start]):
+        return False
+    return not (
+        _word_edge(quote[-1], suffix[:1]) and not _word_edge(text[end - 1], text[end : end + 1])
+    )
+
+
+def _word_edge(before: str, after: str) -> bool:
+    return not (before.isalnum() and after.isalnum())
+
+
+def _held_position(anchor: Anchor, doc: DocumentText) -> int | None:
+    try:
+        start = doc.position(anchor.start_key, anchor.start_offset)
+        end = doc.position(anchor.end_key, anchor.end_offset)
+    except AnchorError:
+        return None
+    return start if doc.text[start:end] == anchor.exact else None
+
+
+@dataclass(frozen=True)
+class Hint:
+    """Where the highlight would start now if its clause only changed around it, and the
+    span of that clause, in the framed normalised text."""
+
+    position: int
+    clause_start: int
+    clause_end: int
+
+    def distance(self, offset: int) -> int:
+        return abs(offset - self.position)
+
+    def near(self, start: int) -> bool:
+        """In the same clause, less than a context's length away."""
+        return self.clause_start <= start < self.clause_end and self.distance(start) <= (
+            CONTEXT_LENGTH
+        )
+
+
+def _hint(anchor: Anchor, doc: DocumentText) -> Hint | None:
+    """Only a clause that still exists says anything: when both keys are gone (clauses
+    deleted or renumbered) there is no position to trust, and only context may decide."""
+    text = normalised_document(doc)
+    for key, offset, shift in (
+        (anchor.start_key, anchor.start_offset, 0),
+        (anchor.end_key, anchor.end_offset, len(anchor.exact)),
+    ):
+        if key in doc:
+            length = len(doc.clause_text(key))
+            clause = doc.position(key, 0)
+            original = max(0, doc.position(key, min(max(offset, 0), length)) - shift)
+            return Hint(
+                position=text.from_original(original) + len(TEXT_START),
+                clause_start=text.from_original(clause) + len(TEXT_START),
+                clause_end=text.from_original(clause + length) + len(TEXT_START),
+            )
+    return None
