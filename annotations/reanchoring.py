@@ -190,6 +190,11 @@ def reanchor(anchor: Anchor, doc: DocumentText) -> Reanchored:
             return Reanchored(anchor_for_range(doc, held, held + len(anchor.exact)), "unchanged")
     hint = _hint(anchor, doc)
     candidates = find_candidates(framed, quote, prefix, suffix, hint)
+    perfect = [c for c in candidates if c.quote == c.prefix == c.suffix == 1.0]
+    if len(perfect) == 1:
+        # The same words with the same context on both sides: whatever the positions say
+        # (keys are renumbered when paragraphs are split, merged or deleted), this is it.
+        return _reanchored(anchor, doc, text, perfect[0], held)
     places = _context_places(framed, quote, prefix, suffix)
     if places and hint is not None:
         # The treaty says some things twice, so the same context may enclose other words
@@ -206,6 +211,12 @@ def reanchor(anchor: Anchor, doc: DocumentText) -> Reanchored:
     chosen = choose(candidates, quote, hint)
     if chosen is None:
         return Reanchored(None, "orphaned")
+    return _reanchored(anchor, doc, text, chosen, held)
+
+
+def _reanchored(
+    anchor: Anchor, doc: DocumentText, text: Normalised, chosen: Candidate, held: int | None
+) -> Reanchored:
     start, end = text.to_original(chosen.start - len(TEXT_START), chosen.end - len(TEXT_START))
     new = anchor_for_range(doc, start, end)
     if new.exact != anchor.exact:
