@@ -28,6 +28,7 @@ from . import threads
 from .access import HtmxHttpRequest
 from .models import Comment, Highlight
 from .rendering import excerpt
+from .text_changes import open_text_changes
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -153,9 +154,11 @@ def member_page(request: HtmxHttpRequest, username: str) -> HttpResponse:
     highlights = _page(request, member_highlights(member=member, viewer=request.user), "highlights")
     comments = _page(request, member_comments(member=member, viewer=request.user), "comments")
     locations = threads.comment_locations(list(comments))
+    is_self = request.user.pk == member.pk
     context = {
         "member": member,
-        "is_self": request.user.pk == member.pk,
+        "is_self": is_self,
+        "text_changes": open_text_changes(member) if is_self else [],
         "highlights": highlights,
         "highlight_entries": [HighlightEntry(h, h.get_absolute_url()) for h in highlights],
         "comments": comments,

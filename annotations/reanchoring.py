@@ -4,20 +4,27 @@ A stored anchor (``anchoring.Anchor``) remembers where the highlight was (clause
 offsets), its exact words, and up to ``CONTEXT_LENGTH`` characters either side. After a
 correction, ``reanchor`` finds where those words are now, in four steps:
 
-1. **Positions.** The stored positions still hold the same words: "unchanged".
+1. **Positions.** The stored positions still hold the same words, with the context on one
+   side intact: "unchanged". (Keys are positional: after a paragraph is deleted, the same
+   key and offsets may hold the same word at the start of the next paragraph.)
 2. **Candidates.** Everywhere in the whole document (not one clause, so paragraphs that were
    split, merged or moved are searched too) where the quote occurs within
    ``max_fuzzy_distance`` edits, found by Myers' bit-parallel approximate search over a
    *normalised* text: case, typographic and plain quotes, dashes and hyphens and runs of
    whitespace (the gap between paragraphs included) compare equal.
-3. **Boundaries.** Each candidate's ends come from a real alignment (Levenshtein edit
-   operations) of prefix + quote + suffix against the text around it: the new range starts at
-   the character the old first character became, and ends after the one the old last
-   character became. Text inserted exactly at either end stays outside.
+3. **Boundaries.** Each approximate candidate's ends come from a real alignment (Levenshtein
+   edit operations, over words and punctuation, then letters within a changed word) of
+   prefix + quote + suffix against the closest run of the text: the new range starts where
+   the old first word went and ends where the old last word went. Text inserted exactly at
+   either end stays outside, and an end that would fall inside a word where the old one did
+   not is refused.
 4. **Choice.** Candidates are scored as Hypothesis's client scores them (quote 50, prefix 20,
-   suffix 20; position breaks exact ties). The best wins only if its context (or a long,
-   near-exact quote) recognises it and no other place comes close; otherwise the highlight
-   is orphaned rather than put on words nobody chose.
+   suffix 20, position 2). The best wins only if the evidence recognises it (context intact
+   on one side for the same words, mostly intact on both for changed ones, or a long quote
+   found whole) and no other place scores within ``CLEAR_MARGIN``. Where the stored prefix
+   and suffix still enclose a stretch of text, that stretch is where the highlight was, and
+   no other place may take it. Otherwise the highlight is orphaned rather than put on words
+   nobody chose.
 
 Offsets found in the normalised text are mapped back through a table, so every stored offset
 points into the text as displayed. Pure functions only: no Django, no database.
@@ -38,21 +45,22 @@ from .anchoring import CONTEXT_LENGTH, Anchor, AnchorError, DocumentText, anchor
 
 ReanchorStatus = Literal["unchanged", "moved", "fuzzy", "orphaned"]
 
-# Hypothesis's client weighs the quote 50 and each side of context 20; position counts for
-# more than its 2 because a clause key that survived is real evidence here, and nothing
-# when the highlight's clauses are gone.
-QUOTE_WEIGHT, CONTEXT_WEIGHT, POSITION_WEIGHT = 50, 20, 10
-# How many letters a context may have gained or lost and still be compared end to end.
-CONTEXT_SLACK = 8
+# Hypothesis's client weighs the quote 50, each side of context 20 and position 2: where
+# the highlight was only nudges. Clause keys are positional, so after a paragraph is split,
+# merged or deleted the old key and offset may point at a parallel sentence elsewhere
+# ("Part One of the present treaty …", "Part Two of …"), and position must never decide.
+QUOTE_WEIGHT, CONTEXT_WEIGHT, POSITION_WEIGHT = 50, 20, 2
 # How far from where it was (in characters) a place still gains from its position.
 POSITION_RANGE = 500
+# How many letters a context may have gained or lost and still be compared end to end.
+CONTEXT_SLACK = 8
 # Two places whose scores (0 to 1) differ by less than this are equally likely.
 CLEAR_MARGIN = 0.05
 # How similar to the stored context the text around a place must be for the place to be
-# recognised: one side whole for the same words, both sides mostly for changed ones, and
-# less where the highlight used to be. (The treaty repeats whole phrases with a word
-# changed: "Part One of the present treaty shall remain in force", "Part Two of …".)
-CONTEXT_ONE_SIDE, CONTEXT_BOTH_SIDES, CONTEXT_NEAR_HINT = 1.0, 0.8, 0.6
+# recognised: one side whole for the same words, both sides mostly for changed ones. (The
+# treaty repeats whole phrases with a word changed: "Part One of the present treaty shall
+# remain in force", "Part Two of …".)
+CONTEXT_ONE_SIDE, CONTEXT_BOTH_SIDES = 1.0, 0.8
 # A quote this long, found whole, is evidence enough without its context.
 DISTINCTIVE_LENGTH = 64
 
@@ -146,7 +154,6 @@ class Candidate:
     prefix: float
     suffix: float
     position: float = 0.0
-    near_hint: bool = False
     errors: int = 0
 
     @property
@@ -208,7 +215,7 @@ def reanchor(anchor: Anchor, doc: DocumentText) -> Reanchored:
         # The context itself repeats: only words that barely changed tell the places apart.
         closest = max_fuzzy_distance(quote) // 2
         candidates = [c for c in candidates if c.errors <= closest]
-    chosen = choose(candidates, quote, hint)
+    chosen = choose(candidates, quote)
     if chosen is None:
         return Reanchored(None, "orphaned")
     return _reanchored(anchor, doc, text, chosen, held)
@@ -249,28 +256,18 @@ def find_candidates(
     return _separate([c for c in candidates if c.errors <= limit])
 
 
-def choose(candidates: Sequence[Candidate], quote: str, hint: Hint | None) -> Candidate | None:
+def choose(candidates: Sequence[Candidate], quote: str) -> Candidate | None:
     """The one place the evidence points to, or None when it points nowhere or to several.
 
-    A place must be recognised by its context on at least one side, or by a long quote that
-    barely changed. When others score within ``CLEAR_MARGIN`` of the best, the position the
-    highlight had (``hint``, when its clause still exists) may pick the one clearly nearest;
-    otherwise choosing would be a guess, and the highlight is orphaned.
+    A place must be recognised (``_recognised``), and no other place may score within
+    ``CLEAR_MARGIN`` of it: choosing between near-equals would be a guess.
     """
     recognised = [c for c in candidates if _recognised(c, quote)]
     if not recognised:
         return None
-    best = max(c.score for c in recognised)
-    contenders = [c for c in candidates if c.score >= best - CLEAR_MARGIN]
-    if len(contenders) == 1:
-        return contenders[0]
-    if hint is None:
-        return None
-    nearest, runner_up = sorted(contenders, key=lambda c: hint.distance(c.start))[:2]
-    near, far = hint.distance(nearest.start), hint.distance(runner_up.start)
-    if far >= 2 * near + len(quote) and _recognised(nearest, quote):
-        return nearest
-    return None
+    best = max(recognised, key=lambda c: c.score)
+    rivals = [c for c in candidates if c is not best and c.score >= best.score - CLEAR_MARGIN]
+    return None if rivals else best
 
 
 def _context_places(text: str, quote: str, prefix: str, suffix: str) -> list[tuple[int, int]]:
@@ -303,8 +300,6 @@ def _recognised(candidate: Candidate, quote: str) -> bool:
     if len(quote) >= DISTINCTIVE_LENGTH and candidate.quote == 1.0:
         return True
     sides = (candidate.prefix, candidate.suffix)
-    if candidate.near_hint and min(sides) >= CONTEXT_NEAR_HINT:
-        return True
     if candidate.quote == 1.0:
         return max(sides) >= CONTEXT_ONE_SIDE
     return min(sides) >= CONTEXT_BOTH_SIDES
@@ -332,7 +327,6 @@ def _scored(
         prefix=_context_similarity(prefix, text[max(0, start - reach) : start], before=True),
         suffix=_context_similarity(suffix, text[end : end + reach], before=False),
         position=0.0 if hint is None else max(0.0, 1 - hint.distance(start) / POSITION_RANGE),
-        near_hint=hint is not None and hint.near(start),
     )
 
 
@@ -543,12 +537,6 @@ class Hint:
 
     def distance(self, offset: int) -> int:
         return abs(offset - self.position)
-
-    def near(self, start: int) -> bool:
-        """In the same clause, less than a context's length away."""
-        return self.clause_start <= start < self.clause_end and self.distance(start) <= (
-            CONTEXT_LENGTH
-        )
 
 
 def _hint(anchor: Anchor, doc: DocumentText) -> Hint | None:

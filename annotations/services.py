@@ -7,7 +7,6 @@ Each function validates, then saves; views and forms stay thin. They raise
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -18,7 +17,7 @@ from django.utils import timezone
 
 from treaty_reader.models import Clause, Document
 
-from . import anchoring, reanchoring
+from . import anchoring
 from .models import Comment, Highlight
 from .rendering import render_markdown
 
@@ -85,39 +84,6 @@ def discussion_import_replies(*, document: Document, replies: Sequence[ParsedRep
     if written:
         page_changed(document.pk)
     return written
-
-
-@transaction.atomic
-def highlights_reanchor(*, document: Document) -> dict[str, int]:
-    """Find every highlight of a document again in its current text.
-
-    Returns how many were unchanged, moved, matched approximately and orphaned. Orphans are
-    kept with their quote; a later correction may anchor them again.
-    """
-    doc = document_text(document)
-    counts: Counter[str] = Counter()
-    highlights = Highlight.objects.select_for_update().filter(document=document)
-    changed = []
-    for highlight in highlights:
-        result = reanchoring.reanchor(highlight.anchor, doc)
-        counts[result.status] += 1
-        if result.anchor is None:
-            if highlight.status != Highlight.Status.ORPHANED:
-                highlight.status = Highlight.Status.ORPHANED
-                changed.append(highlight)
-            continue
-        if result.anchor != highlight.anchor or highlight.is_orphaned:
-            _apply_anchor(highlight, result.anchor)
-            highlight.status = Highlight.Status.ANCHORED
-            changed.append(highlight)
-    Highlight.objects.bulk_update(
-        changed,
-        ["start_key", "start_offset", "end_key", "end_offset", "exact", "prefix", "suffix",
-         "status"],
-        batch_size=500,
-    )  # fmt: skip
-    page_changed(document.pk)
-    return {status: counts[status] for status in ("unchanged", "moved", "fuzzy", "orphaned")}
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import comment_urls, moderation_urls, views
+from . import comment_urls, moderation_urls, text_change_views, views
 
 app_name = "annotations"
 
@@ -21,6 +21,11 @@ urlpatterns = [
     ),
     path("highlights/<int:pk>/note/", views.highlight_note, name="highlight_note"),
     path("highlights/<int:pk>/delete/", views.highlight_delete, name="highlight_delete"),
+    path(
+        "highlights/text-changes/<int:pk>/confirm/",
+        text_change_views.text_change_confirm_view,
+        name="text_change_confirm",
+    ),
 ]
 urlpatterns += comment_urls.urlpatterns
 urlpatterns += moderation_urls.urlpatterns

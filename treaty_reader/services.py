@@ -24,6 +24,9 @@ class ImportReport:
     clauses_removed: int = 0
     replies_changed: int = 0
     reanchor: dict[str, int] = field(default_factory=dict)
+    # What the annotations side reported about the re-anchored highlights, for the command
+    # to print (``annotations.text_changes.format_reanchor_report``); None if none ran.
+    reanchor_report: object = None
 
     @property
     def changed(self) -> bool:
@@ -86,11 +89,13 @@ def document_import(*, parsed: ParsedDocument) -> ImportReport:
     if changed_fields:
         document.save(update_fields=[*changed_fields, "updated_at"])
 
-    from annotations.services import discussion_import_replies, highlights_reanchor
+    from annotations.services import discussion_import_replies
+    from annotations.text_changes import highlights_reanchor
 
     report.replies_changed = discussion_import_replies(document=document, replies=parsed.replies)
     if text_changed and not created:
-        report.reanchor = highlights_reanchor(document=document)
+        report.reanchor_report = reanchored = highlights_reanchor(document=document)
+        report.reanchor = reanchored.counts
     return report
 
 
@@ -195,6 +200,6 @@ def clause_update_text(*, clause: Clause, text: str) -> dict[str, int]:
     clause.text = text
     clause.save(update_fields=["text"])
     Document.objects.filter(pk=clause.document_id).update(version=F("version") + 1)
-    from annotations.services import highlights_reanchor
+    from annotations.text_changes import highlights_reanchor
 
-    return highlights_reanchor(document=clause.document)
+    return highlights_reanchor(document=clause.document).counts

@@ -142,7 +142,12 @@ FIFTEEN = {
     "words inserted just after the quote": Case(
         quote="all possible economic assistance",
         within=ARTICLE_6,
-        edits=(("economic assistance after the war.", "economic assistance of every kind after the war."),),  # fmt: skip
+        edits=(
+            (
+                "economic assistance after the war.",
+                "economic assistance of every kind after the war.",
+            ),
+        ),
         words="all possible economic assistance",
         found_within="all possible economic assistance of every kind",
     ),
@@ -217,20 +222,36 @@ FOUND_BY_GENERATED_TESTS = {
     "edited beyond recognition at the start, a copy elsewhere": Case(
         quote="His Majesty the King",
         within="His Majesty the King of Great Britain, Ireland and British",
-        edits=(("His Majesty the King of Great Britain, Ireland and British", "His Majesty parties parties parties undertake the King of Great Britain, Ireland and British"),),  # fmt: skip
+        edits=(
+            (
+                "His Majesty the King of Great Britain, Ireland and British",
+                "His Majesty parties parties parties undertake the King of Great Britain, "
+                "Ireland and British",
+            ),
+        ),
         words=None,
     ),
     "a word inserted after the first word at the start of the text": Case(
         quote="His Majesty the King of Great Britain, Ireland and British",
         within="His Majesty the King of Great Britain, Ireland and British",
-        edits=(("His Majesty the King of Great Britain, Ireland and British", "His the Majesty the King of Great Britain, Ireland and British"),),  # fmt: skip
+        edits=(
+            (
+                "His Majesty the King of Great Britain, Ireland and British",
+                "His the Majesty the King of Great Britain, Ireland and British",
+            ),
+        ),
         words="His the Majesty the King of Great Britain, Ireland and British",
         status="fuzzy",
     ),
     "a paragraph merge renumbers keys: the same key now holds Part One": Case(
         quote="Part",
         within="Part Two of the present treaty",
-        edits=(("July 12, 1941, and to replace them by formal treaty;\n\n", "July 12, 1941, and to replace them by formal treaty; "),),  # fmt: skip
+        edits=(
+            (
+                "July 12, 1941, and to replace them by formal treaty;\n\n",
+                "July 12, 1941, and to replace them by formal treaty; ",
+            ),
+        ),
         words="Part",
         found_within="Part Two of the present treaty",
         status="moved",
@@ -240,13 +261,21 @@ FOUND_BY_GENERATED_TESTS = {
     "deleted with its context across a paragraph break: the next paragraph begins the same": Case(
         quote="Desiring",
         within="Desiring to confirm",
-        edits=(("Union of Soviet Socialist Republics:\n\nDesiring to confirm the stipulations of the agreement", "Union of Soviet Socialist Republics, the agreement"),),  # fmt: skip
+        edits=(
+            (
+                "Union of Soviet Socialist Republics:\n\n"
+                "Desiring to confirm the stipulations of the agreement",
+                "Union of Soviet Socialist Republics, the agreement",
+            ),
+        ),
         words=None,
     ),
     "edited beyond recognition where the context repeats elsewhere": Case(
         quote="Ireland and the British Dominions",
         within="Ireland and the British Dominions",
-        edits=(("Ireland and the British Dominions", "Ireland and the contracting British Dominions"),),  # fmt: skip
+        edits=(
+            ("Ireland and the British Dominions", "Ireland and the contracting British Dominions"),
+        ),
         words=None,
     ),
     "a letter dropped where the context repeats elsewhere": Case(
@@ -259,14 +288,24 @@ FOUND_BY_GENERATED_TESTS = {
     "words inserted in the context of a long cross-paragraph quote": Case(
         quote="of the Union of Soviet Socialist Republics:\n\nDesiring to confirm",
         within="of the Union of Soviet Socialist Republics:\n\nDesiring to confirm",
-        edits=(("Presidium of the Supreme Council of the Union of Soviet Socialist Republics:", "Presidium of the the Supreme Council of the Union of Soviet Socialist Republics:"),),  # fmt: skip
+        edits=(
+            (
+                "Presidium of the Supreme Council of the Union of Soviet Socialist Republics:",
+                "Presidium of the the Supreme Council of the Union of Soviet Socialist Republics:",
+            ),
+        ),
         words="of the Union of Soviet Socialist Republics:\n\nDesiring to confirm",
         status="moved",
     ),
     "a phrase that repeats four times, after a paragraph merge far away": Case(
         quote="with",
         within="all those States which are associated with her",
-        edits=(("Emperor of India, and the Presidium of the Supreme Council of the Union of Soviet Socialist Republics:\n\n", "Emperor of India, and the Presidium of the Supreme Council of the Union of Soviet Socialist Republics: "),),  # fmt: skip
+        edits=(
+            (
+                "Council of the Union of Soviet Socialist Republics:\n\n",
+                "Council of the Union of Soviet Socialist Republics: ",
+            ),
+        ),
         words="with",
         found_within="all those States which are associated with her",
         status="moved",
@@ -274,7 +313,13 @@ FOUND_BY_GENERATED_TESTS = {
     "a whole passage deleted with its context, the same words elsewhere": Case(
         quote="signed",
         within="against Germany signed at Moscow",
-        edits=(("of Soviet Socialist Republics for joint action in the war against Germany signed at Moscow, July 12, 1941, and to replace them", "of Soviet Socialist Republics, and to replace them"),),  # fmt: skip
+        edits=(
+            (
+                "of Soviet Socialist Republics for joint action in the war against Germany "
+                "signed at Moscow, July 12, 1941, and to replace them",
+                "of Soviet Socialist Republics, and to replace them",
+            ),
+        ),
         words=None,
     ),
 }
@@ -321,7 +366,12 @@ def test_a_highlight_is_not_moved_onto_the_same_letters_inside_another_word():
 def test_runs_of_whitespace_and_line_breaks_compare_equal():
     quote = "economic assistance after the war"
     anchor = anchor_at(OLD, *place(TEXT, quote, ARTICLE_6))
-    edited = corrected((("economic assistance after the war", "economic  assistance after\nthe war"),))  # fmt: skip
+    edited = corrected(
+        (
+            ("assistance after the war", "assistance after\nthe war"),
+            ("economic assistance", "economic  assistance"),
+        )
+    )
 
     result = reanchor(anchor, document(edited))
 
@@ -333,7 +383,7 @@ def test_runs_of_whitespace_and_line_breaks_compare_equal():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Majesty’s “Government” – and—so", "majesty's \"government\" - and-so"),
+        ("Majesty’s “Government” – and—so", 'majesty\'s "government" - and-so'),
         ("A  B\n\nC\t D", "a b c d"),
         ("İstanbul", "İstanbul".lower() if len("İstanbul".lower()) == 8 else "İstanbul"),
     ],
