@@ -111,7 +111,9 @@ def _record_text_changes(changes: list[HighlightChange]) -> None:
     created, updated, resolved = [], [], []
     for change in changes:
         existing = open_changes.get(change.highlight_id)
-        if change.status in ("fuzzy", "orphaned"):
+        if existing is not None and change.new_exact == existing.old_exact:
+            resolved.append(existing.pk)
+        elif change.status in ("fuzzy", "orphaned"):
             if existing is None:
                 created.append(
                     TextChange(
@@ -126,8 +128,6 @@ def _record_text_changes(changes: list[HighlightChange]) -> None:
                 existing.status, existing.new_exact = change.status, change.new_exact or ""
                 existing.changed_at = now
                 updated.append(existing)
-        elif existing is not None and change.new_exact == existing.old_exact:
-            resolved.append(existing.pk)
     TextChange.objects.bulk_create(created, batch_size=500)
     TextChange.objects.bulk_update(updated, ["status", "new_exact", "changed_at"], batch_size=500)
     TextChange.objects.filter(pk__in=resolved).delete()

@@ -426,8 +426,9 @@ def test_member_page_costs_the_same_queries_however_much_there_is(
 
     def count_queries() -> int:
         # Session, viewer, the header's unread replies, the member, a count and a page for
-        # each of the two lists, and where the comments sit in their threads.
-        with django_assert_max_num_queries(9) as captured:
+        # each of the two lists, where the comments sit in their threads, and (on one's own
+        # page) the highlights a correction of the text changed.
+        with django_assert_max_num_queries(10) as captured:
             assert viewing.get("/members/alice/").status_code == 200
         return len(captured)
 
