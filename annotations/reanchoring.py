@@ -4,9 +4,9 @@ A stored anchor (``anchoring.Anchor``) remembers where the highlight was (clause
 offsets), its exact words, and up to ``CONTEXT_LENGTH`` characters either side. After a
 correction, ``reanchor`` finds where those words are now, in four steps:
 
-1. **Positions.** The stored positions still hold the same words, with the context on one
-   side intact: "unchanged". (Keys are positional: after a paragraph is deleted, the same
-   key and offsets may hold the same word at the start of the next paragraph.)
+1. **Positions.** The stored positions still hold the same words, with their context
+   intact: "unchanged". (Keys are positional: after a paragraph is deleted, the same key
+   and offsets may hold the same words in a parallel sentence.)
 2. **Candidates.** Everywhere in the whole document (not one clause, so paragraphs that were
    split, merged or moved are searched too) where the quote occurs within
    ``max_fuzzy_distance`` edits, found by Myers' bit-parallel approximate search over a
@@ -19,12 +19,11 @@ correction, ``reanchor`` finds where those words are now, in four steps:
    either end stays outside, and an end that would fall inside a word where the old one did
    not is refused.
 4. **Choice.** Candidates are scored as Hypothesis's client scores them (quote 50, prefix 20,
-   suffix 20, position 2). The best wins only if the evidence recognises it (context intact
-   on one side for the same words, mostly intact on both for changed ones, or a long quote
-   found whole) and no other place scores within ``CLEAR_MARGIN``. Where the stored prefix
-   and suffix still enclose a stretch of text, that stretch is where the highlight was, and
-   no other place may take it. Otherwise the highlight is orphaned rather than put on words
-   nobody chose.
+   suffix 20, position 2). The best wins only if the evidence recognises it
+   (``_recognised``) and no other place scores within ``CLEAR_MARGIN``. Where the stored
+   prefix and suffix still enclose a stretch of text, that stretch is where the highlight
+   was, and no other place may take it. Otherwise the highlight is orphaned rather than put
+   on words nobody chose.
 
 Offsets found in the normalised text are mapped back through a table, so every stored offset
 points into the text as displayed. Pure functions only: no Django, no database.
@@ -57,10 +56,10 @@ CONTEXT_SLACK = 8
 # Two places whose scores (0 to 1) differ by less than this are equally likely.
 CLEAR_MARGIN = 0.05
 # How similar to the stored context the text around a place must be for the place to be
-# recognised: one side whole for the same words, both sides mostly for changed ones. (The
-# treaty repeats whole phrases with a word changed: "Part One of the present treaty shall
-# remain in force", "Part Two of …".)
-CONTEXT_ONE_SIDE, CONTEXT_BOTH_SIDES = 1.0, 0.8
+# recognised: one side whole for the same words; for changed words, one side whole and the
+# other half there, or both nearly whole. (The treaty repeats whole phrases with a word
+# changed: "Part One of the present treaty shall remain in force", "Part Two of …".)
+CONTEXT_WHOLE, CONTEXT_OTHER_SIDE, CONTEXT_BOTH_SIDES = 1.0, 0.5, 0.9
 # A quote this long, found whole, is evidence enough without its context.
 DISTINCTIVE_LENGTH = 64
 
@@ -190,10 +189,11 @@ def reanchor(anchor: Anchor, doc: DocumentText) -> Reanchored:
     held = _held_position(anchor, doc)
     if held is not None:
         # Keys are positional: after a paragraph is removed, the same key and offsets may
-        # hold the same words in the next paragraph. Context on one side must be intact.
+        # hold the same words in a parallel sentence ("Part One of the present treaty shall
+        # remain in force", "Part Two of …"). Short of the whole context, search.
         start = text.from_original(held) + len(TEXT_START)
         here = _scored(framed, quote, prefix, suffix, None, start, start + len(quote))
-        if _recognised(here, quote):
+        if here.prefix == here.suffix == 1.0:
             return Reanchored(anchor_for_range(doc, held, held + len(anchor.exact)), "unchanged")
     hint = _hint(anchor, doc)
     candidates = find_candidates(framed, quote, prefix, suffix, hint)
@@ -292,16 +292,17 @@ def _context_places(text: str, quote: str, prefix: str, suffix: str) -> list[tup
 def _recognised(candidate: Candidate, quote: str) -> bool:
     """Whether the evidence names this place.
 
-    Unchanged words need their context on one side whole, changed words on both sides
-    mostly; where the highlight used to be (in its clause, which survived, and less than a
-    context's length away), more than half of both sides will do. A long quote found whole
+    Unchanged words need their context whole on one side; changed words need it whole on
+    one side and half there on the other, or nearly whole on both. A long quote found whole
     needs nothing else: a paragraph moved whole changes both sides of a highlight on it.
     """
     if len(quote) >= DISTINCTIVE_LENGTH and candidate.quote == 1.0:
         return True
     sides = (candidate.prefix, candidate.suffix)
     if candidate.quote == 1.0:
-        return max(sides) >= CONTEXT_ONE_SIDE
+        return max(sides) >= CONTEXT_WHOLE
+    if max(sides) >= CONTEXT_WHOLE:
+        return min(sides) >= CONTEXT_OTHER_SIDE
     return min(sides) >= CONTEXT_BOTH_SIDES
 
 
@@ -485,10 +486,15 @@ def _tokens(text: str) -> tuple[list[str], list[tuple[int, int]]]:
 def _within_word(old: str, new: str, offset: int, *, end: bool) -> int:
     """Where character boundary ``offset`` of word ``old`` falls in ``new``, its replacement.
 
-    Letters inserted right at the boundary stay outside the quote, as whole words do.
+    A quote that took the whole word takes the whole new one; one that began (or ended)
+    inside the word keeps letters inserted right at its boundary outside, as whole words are.
     """
     if old == new:
         return offset
+    if offset == 0:  # the quote took the whole word, whatever it became
+        return 0
+    if offset == len(old):
+        return len(new)
     mapped = 0 if not end else len(new)
     for tag, i1, i2, j1, j2 in Levenshtein.opcodes(old, new):
         if tag == "insert":

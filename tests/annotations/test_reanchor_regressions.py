@@ -322,6 +322,36 @@ FOUND_BY_GENERATED_TESTS = {
         ),
         words=None,
     ),
+    # The positions hold the same words in the parallel sentence after a merge far away.
+    "Part One and Part Two of the present treaty shall remain in force": Case(
+        quote="in",
+        within="Part One of the present treaty shall remain in force",
+        edits=(("them by formal treaty;\n\n", "them by formal treaty; "),),
+        words="in",
+        found_within="Part One of the present treaty shall remain in force",
+        status="moved",
+    ),
+    "a passage deleted whose words, changed a little, stand elsewhere": Case(
+        quote="associated with her in acts of aggression in Europe.\n\nShould either",
+        within="associated with her in acts of aggression in Europe.\n\nShould either",
+        edits=(
+            (
+                "their power to render impossible the repetition of aggression and violation of "
+                "peace by Germany or any of the States associated with her in acts of "
+                "aggression in Europe.\n\nShould either of the high contracting parties during",
+                "their power.\n\nIf one of the parties during",
+            ),
+        ),
+        words=None,
+    ),
+    # Found by the benchmark: a replaced first word once started the range inside it.
+    "the first word of the quote replaced": Case(
+        quote="enter into any negotiations with the Hitlerite Government",
+        within="enter into any negotiations with the Hitlerite Government",
+        edits=(("not to enter into any negotiations", "not to begin any negotiations"),),
+        words="begin any negotiations with the Hitlerite Government",
+        status="fuzzy",
+    ),
 }
 
 
