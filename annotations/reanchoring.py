@@ -54,7 +54,7 @@ POSITION_RANGE = 500
 # How many letters a context may have gained or lost and still be compared end to end.
 CONTEXT_SLACK = 8
 # Two places whose scores (0 to 1) differ by less than this are equally likely.
-CLEAR_MARGIN = 0.05
+CLEAR_MARGIN = 0.1
 # How similar to the stored context the text around a place must be for the place to be
 # recognised: one side whole for the same words; for changed words, one side whole and the
 # other half there, or both nearly whole. (The treaty repeats whole phrases with a word

@@ -365,7 +365,7 @@ def test_it_follows_one_of_equal_phrases_by_its_intact_context():
     ]
     clauses = [f"The parties shall consult one another {tail}" for tail in tails]
     old = DocumentText([(f"part-{n}", text) for n, text in enumerate(clauses)])
-    anchor = anchor_on(old, "part-2", "consult")
+    anchor = anchor_on(old, "part-2", "consult one another")
     new = DocumentText([(f"part-{n}", f"Indeed, {text}") for n, text in enumerate(clauses)])
 
     result = reanchor(anchor, new)

@@ -107,6 +107,15 @@ def shifted(position: int, splices: list[Splice], *, end: bool) -> int:
     return moved
 
 
+def kept_within(found, expected, anchor, new) -> bool:
+    """The old words still stand, unchanged, inside the edited ones, and the highlight is on
+    them: "the Seas" after "the" was doubled before it ("the the Seas") is as right as "the
+    the Seas" itself, and the alignment cannot know which "the" was inserted."""
+    inside = expected[0] <= found[0] < found[1] <= expected[1]
+    words = normalise(new.text[found[0] : found[1]]).text
+    return inside and words == normalise(anchor.exact).text
+
+
 def paragraphs_ok(text: str) -> bool:
     return all(p and p == p.strip() and "\n\n" not in p for p in text.split(CLAUSE_SEPARATOR))
 
@@ -114,6 +123,22 @@ def paragraphs_ok(text: str) -> bool:
 def near(splices: list[Splice], highlight: Highlight) -> bool:
     reach = CONTEXT_LENGTH + 2
     return any(b >= highlight.start - reach and a <= highlight.end + reach for a, b, _ in splices)
+
+
+def alone(quote: str, h: Highlight, splices: list[Splice], new_text: str) -> bool:
+    """Whether nothing but the highlight itself resembles its quote in the new text.
+
+    With context damaged on one side, a near-copy elsewhere with its context whole is as
+    likely a place ("Ireland and British Dominions" in the preamble, "Ireland and the
+    British Dominions" among the plenipotentiaries): there, orphaning is the honest answer.
+    """
+    start, end = shifted(h.start, splices, end=False), shifted(h.end, splices, end=True)
+    masked = normalise(new_text[:start] + "\x00" * (end - start) + new_text[end:]).text
+    found = fuzz.partial_ratio_alignment(quote, masked)
+    return found is None or (
+        Levenshtein.distance(quote, masked[found.dest_start : found.dest_end])
+        > max_fuzzy_distance(quote)
+    )
 
 
 def recased(text: str, how: int) -> str:
@@ -239,6 +264,8 @@ def judge(h: Highlight, splices: list[Splice], *, strict: bool) -> None:
 
     found = global_range(result, new)
     words = new.text[expected[0] : expected[1]]
+    if found is not None and found != expected and kept_within(found, expected, anchor, new):
+        return
     if strict:
         assert found == expected, (
             f"{anchor.exact!r} should become {words!r}, got "
@@ -262,8 +289,7 @@ def test_an_edit_outside_a_highlight_leaves_the_same_words_highlighted(data):
     quote = normalise(TEXT[h.start : h.end]).text
     new_text = apply(splices)
     assume(quote not in normalise("".join(r for _, _, r in splices)).text)
-    unique = normalise(new_text).text.count(quote) == 1
-    judge(h, splices, strict=unique or not near(splices, h))
+    judge(h, splices, strict=not near(splices, h) or alone(quote, h, splices, new_text))
 
 
 @PROPERTY
@@ -325,9 +351,9 @@ def test_a_highlight_whose_words_and_context_were_deleted_is_orphaned(data):
 
 
 def survives_elsewhere(anchor, new_text: str) -> bool:
-    """Whether the new text holds the quote with its context, elsewhere: the same words with
-    one side of context, a long quote whole, or the quote and its context give or take a
-    few letters."""
+    """Whether the new text holds the quote with its context, elsewhere: the quote with one
+    side of context, give or take as many letters as the quote may change; a long quote
+    whole; or the quote and both sides of context, give or take a few more."""
     text = normalise(new_text).text
     quote = normalise(anchor.exact).text
     prefix, suffix = normalise(anchor.prefix).text, normalise(anchor.suffix).text
@@ -335,7 +361,9 @@ def survives_elsewhere(anchor, new_text: str) -> bool:
         return True
     for evidence in (prefix + quote, quote + suffix):
         found = fuzz.partial_ratio_alignment(evidence, text)
-        if found and Levenshtein.distance(evidence, text[found.dest_start : found.dest_end]) <= 2:
+        if found and Levenshtein.distance(
+            evidence, text[found.dest_start : found.dest_end]
+        ) <= max_fuzzy_distance(quote):
             return True
     # Both sides of context around similar words, give or take a few letters.
     evidence = prefix + quote + suffix
