@@ -215,7 +215,7 @@ def reanchor(anchor: Anchor, doc: DocumentText) -> Reanchored:
         # The context itself repeats: only words that barely changed tell the places apart.
         closest = max_fuzzy_distance(quote) // 2
         candidates = [c for c in candidates if c.errors <= closest]
-    chosen = choose(candidates, quote)
+    chosen = choose(candidates, quote, hint)
     if chosen is None:
         return Reanchored(None, "orphaned")
     return _reanchored(anchor, doc, text, chosen, held)
@@ -256,18 +256,27 @@ def find_candidates(
     return _separate([c for c in candidates if c.errors <= limit])
 
 
-def choose(candidates: Sequence[Candidate], quote: str) -> Candidate | None:
+def choose(
+    candidates: Sequence[Candidate], quote: str, hint: Hint | None = None
+) -> Candidate | None:
     """The one place the evidence points to, or None when it points nowhere or to several.
 
     A place must be recognised (``_recognised``), and no other place may score within
-    ``CLEAR_MARGIN`` of it: choosing between near-equals would be a guess.
+    ``CLEAR_MARGIN`` of it: choosing between near-equals would be a guess. Position never
+    picks a place, but it can veto one: when another recognised place lies in the clause
+    the highlight was in, a better-scoring one elsewhere is a parallel passage as likely as
+    a move (the treaty names the King's titles twice, a word apart).
     """
     recognised = [c for c in candidates if _recognised(c, quote)]
     if not recognised:
         return None
     best = max(recognised, key=lambda c: c.score)
     rivals = [c for c in candidates if c is not best and c.score >= best.score - CLEAR_MARGIN]
-    return None if rivals else best
+    if rivals:
+        return None
+    if hint is not None and not hint.holds(best) and any(hint.holds(c) for c in recognised):
+        return None
+    return best
 
 
 def _context_places(text: str, quote: str, prefix: str, suffix: str) -> list[tuple[int, int]]:
@@ -374,6 +383,9 @@ class Hint:
 
     def distance(self, offset: int) -> int:
         return abs(offset - self.position)
+
+    def holds(self, candidate: Candidate) -> bool:
+        return self.clause_start <= candidate.start < self.clause_end
 
 
 def _hint(anchor: Anchor, doc: DocumentText) -> Hint | None:

@@ -30,6 +30,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from annotations.alignment import approximate_ends
 from annotations.anchoring import CLAUSE_SEPARATOR, CONTEXT_LENGTH
 from annotations.reanchoring import DISTINCTIVE_LENGTH, max_fuzzy_distance, normalise, reanchor
 
@@ -134,11 +135,7 @@ def alone(quote: str, h: Highlight, splices: list[Splice], new_text: str) -> boo
     """
     start, end = shifted(h.start, splices, end=False), shifted(h.end, splices, end=True)
     masked = normalise(new_text[:start] + "\x00" * (end - start) + new_text[end:]).text
-    found = fuzz.partial_ratio_alignment(quote, masked)
-    return found is None or (
-        Levenshtein.distance(quote, masked[found.dest_start : found.dest_end])
-        > max_fuzzy_distance(quote)
-    )
+    return not approximate_ends(quote, masked, max_fuzzy_distance(quote))
 
 
 def recased(text: str, how: int) -> str:

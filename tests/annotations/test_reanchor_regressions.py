@@ -344,6 +344,15 @@ FOUND_BY_GENERATED_TESTS = {
         ),
         words=None,
     ),
+    # The King's titles come twice, a word apart ("Ireland and British Dominions", "Ireland
+    # and the British Dominions"): with the words after the quote gone, the other copy
+    # scores better, but a recognised place remains where the highlight was.
+    "the words after the quote deleted where the titles repeat": Case(
+        quote="Ireland",
+        within="Great Britain, Ireland and British Dominions",
+        edits=(("Ireland and British Dominions Beyond", "Ireland Beyond"),),
+        words=None,
+    ),
     # Found by the benchmark: a replaced first word once started the range inside it.
     "the first word of the quote replaced": Case(
         quote="enter into any negotiations with the Hitlerite Government",
