@@ -18,6 +18,10 @@ from .anchoring import CONTEXT_LENGTH
 
 T = TypeVar("T")
 
+# The markers ``reanchoring`` frames the text with: a context cut short by the start (or
+# end) of the text carries one, so only a place there agrees with it.
+TEXT_START, TEXT_END = "\x02", "\x03"
+
 
 def edit_distances(pattern: Sequence[T], text: Sequence[T]) -> list[int]:
     """For each end offset ``j + 1`` of ``text``, the fewest edits from ``pattern`` to a
@@ -72,16 +76,21 @@ def approximate_ends(pattern: str, text: str, limit: int) -> list[int]:
 
 
 def closest_substring(pattern: Sequence[T], text: Sequence[T]) -> tuple[int, int]:
-    """The shortest substring of ``text`` with the fewest edits from ``pattern``.
+    """The longest substring of ``text`` with the fewest edits from ``pattern``.
 
-    Forward, the best end; backward from it (pattern and text reversed), the nearest start
-    at which the same number of edits is reached.
+    Forward, the last end with the fewest edits; backward from it (pattern and text
+    reversed), the farthest start with as few. Longest, because where dropping the quote's
+    first word costs as much as inserting a word after it ("His [the high] Majesty"), the
+    word that is still there must stay in.
     """
     forward = edit_distances(pattern, text)
-    fewest = min(forward)
-    end = forward.index(fewest) + 1
+    end = _last_index(forward, min(forward)) + 1
     backward = edit_distances(pattern[::-1], text[:end][::-1])
-    return end - (backward.index(min(backward)) + 1), end
+    return end - (_last_index(backward, min(backward)) + 1), end
+
+
+def _last_index(values: list[int], value: int) -> int:
+    return len(values) - 1 - values[::-1].index(value)
 
 
 def aligned_bounds(
@@ -106,6 +115,13 @@ def aligned_bounds(
     if not source or not region:
         return None
     found_start, found_end = closest_substring(source, region)
+    # A context that reached the start (or end) of the text is anchored there: otherwise,
+    # with only the marker before it, a few words inserted after the quote's first word
+    # cost more than dropping the marker and that word.
+    if source[0] == region[0] == TEXT_START:
+        found_start = 0
+    if source[-1] == region[-1] == TEXT_END:
+        found_end = len(region)
     region, spans = region[found_start:found_end], spans[found_start:found_end]
     first_char, last_char = len(prefix), len(prefix) + len(quote)
     first = next(i for i, (_, e) in enumerate(source_spans) if e > first_char)

@@ -39,7 +39,7 @@ from typing import Literal
 
 from rapidfuzz.distance import Levenshtein
 
-from .alignment import aligned_bounds, approximate_ends, edges_kept
+from .alignment import TEXT_END, TEXT_START, aligned_bounds, approximate_ends, edges_kept
 from .anchoring import CONTEXT_LENGTH, Anchor, AnchorError, DocumentText, anchor_for_range
 
 ReanchorStatus = Literal["unchanged", "moved", "fuzzy", "orphaned"]
@@ -62,8 +62,6 @@ CLEAR_MARGIN = 0.1
 CONTEXT_WHOLE, CONTEXT_OTHER_SIDE, CONTEXT_BOTH_SIDES = 1.0, 0.5, 0.9
 # A quote this long, found whole, is evidence enough without its context.
 DISTINCTIVE_LENGTH = 64
-
-TEXT_START, TEXT_END = "\x02", "\x03"
 
 _FOLDED = str.maketrans(
     {
@@ -311,6 +309,8 @@ def _recognised(candidate: Candidate, quote: str) -> bool:
     if candidate.quote == 1.0:
         return max(sides) >= CONTEXT_WHOLE
     if max(sides) >= CONTEXT_WHOLE:
+        if len(quote) >= DISTINCTIVE_LENGTH and candidate.errors <= max_fuzzy_distance(quote) // 2:
+            return True  # a long quote, barely changed, beside words that did not change
         return min(sides) >= CONTEXT_OTHER_SIDE
     return min(sides) >= CONTEXT_BOTH_SIDES
 

@@ -353,6 +353,44 @@ FOUND_BY_GENERATED_TESTS = {
         edits=(("Ireland and British Dominions Beyond", "Ireland Beyond"),),
         words=None,
     ),
+    # Found by the benchmark: two corrections, one inside a long quote and one deleting the
+    # next clause, once orphaned it needlessly.
+    "a word inserted in a long quote and the next clause deleted": Case(
+        quote=(
+            "The high contracting parties agree to render one another all possible economic "
+            "assistance after the war."
+        ),
+        within=(
+            "The high contracting parties agree to render one another all possible economic "
+            "assistance after the war."
+        ),
+        edits=(
+            ("all possible economic assistance", "all possible mutual economic assistance"),
+            (
+                "Each contracting party undertakes not to conclude any alliance and not to take "
+                "part in any coalition directed against the other high contracting party.\n\n",
+                "",
+            ),
+        ),
+        words=(
+            "The high contracting parties agree to render one another all possible mutual "
+            "economic assistance after the war."
+        ),
+        status="fuzzy",
+    ),
+    # Dropping "His" costs as much as inserting "the high": the word still there stays in.
+    "two words inserted after the first word of a long quote": Case(
+        quote="His Majesty the King of Great Britain, Ireland and British Dominions",
+        within="His Majesty the King of Great Britain, Ireland and British Dominions",
+        edits=(
+            (
+                "His Majesty the King of Great Britain, Ireland and British",
+                "His the high Majesty the King of Great Britain, Ireland and British",
+            ),
+        ),  # noqa: E501
+        words="His the high Majesty the King of Great Britain, Ireland and British Dominions",
+        status="fuzzy",
+    ),
     # Found by the benchmark: a replaced first word once started the range inside it.
     "the first word of the quote replaced": Case(
         quote="enter into any negotiations with the Hitlerite Government",
