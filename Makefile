@@ -9,7 +9,7 @@ ADDRESS ?= 127.0.0.1:8000
 DEMO ?=
 DEMO_ARGS ?= --members 20 --highlights 150 --comments 600 --if-absent
 
-.PHONY: install run test lint clean bench soak screenshots
+.PHONY: install run test lint clean bench bench-reanchor soak screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ screenshots: install
 ## bench: load-test the site at three data sizes against a static ceiling and a peer (README)
 bench: install
 	$(BIN)/python benchmarks/bench.py
+
+## bench-reanchor: seconds and peak memory of re-anchoring 2,000 highlights after a correction
+bench-reanchor: install
+	$(BIN)/python benchmarks/reanchor.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache *.egg-info db.sqlite3* test-db.sqlite3*

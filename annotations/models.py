@@ -679,3 +679,54 @@ class ModerationSettings(models.Model):
             found = cls.objects.filter(pk=1).first() or cls(pk=1)
             cache.set(SETTINGS_CACHE_KEY, found, SETTINGS_CACHE_SECONDS)
         return found
+
+
+class TextChangeQuerySet(models.QuerySet["TextChange"]):
+    def open_for(self, member: User) -> TextChangeQuerySet:
+        """What ``member`` has not yet confirmed, on highlights they have not withdrawn."""
+        return self.filter(
+            highlight__author=member,
+            highlight__withdrawn_at__isnull=True,
+            confirmed_at__isnull=True,
+        )
+
+
+class TextChange(models.Model):
+    """A highlight a correction of the text moved onto different words, or orphaned.
+
+    Kept until its author confirms the new words (or the orphan), re-selects the passage or
+    deletes the highlight; their page lists the open ones. ``old_exact`` is what the author
+    chose, however many corrections have happened since.
+    """
+
+    class Status(models.TextChoices):
+        FUZZY = "fuzzy", "On changed words"
+        ORPHANED = "orphaned", "Orphaned"
+
+    highlight = models.ForeignKey(Highlight, on_delete=models.CASCADE, related_name="text_changes")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    old_exact = models.TextField(help_text="The words the highlight covered before.")
+    new_exact = models.TextField(
+        blank=True, help_text="The words it covers now; empty if orphaned."
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TextChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["highlight"],
+                condition=Q(confirmed_at__isnull=True),
+                name="text_change_one_open_per_highlight",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} highlight {self.highlight_id}"
+
+    @property
+    def is_orphaned(self) -> bool:
+        return self.status == self.Status.ORPHANED

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from annotations.discussion import services as discussion
-from annotations.highlights import services as highlights
+from annotations.highlights import text_changes
 from treaty_reader.models import Document
 from treaty_reader.services import ImportReport
 from treaty_reader.sources.common import ParsedDocument
@@ -24,11 +24,16 @@ def on_text_imported(
         document=report.document, replies=parsed.replies
     )
     if text_changed:
-        report.reanchor = highlights.highlights_reanchor(document=report.document)
+        reanchored = text_changes.highlights_reanchor(document=report.document)
+        report.reanchor_report = reanchored
+        report.reanchor = reanchored.counts
+        *details, totals = text_changes.format_reanchor_report(reanchored)
+        report.details.extend(details)
+        report.notes.append(totals)
 
 
 def on_text_corrected(*, document: Document, **kwargs: Any) -> str:
-    counts = highlights.highlights_reanchor(document=document)
+    counts = text_changes.highlights_reanchor(document=document).counts
     moved = counts.get("moved", 0) + counts.get("fuzzy", 0)
     return (
         f"Re-anchored the highlights: {counts.get('unchanged', 0)} unchanged, "

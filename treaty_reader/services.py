@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -26,6 +27,12 @@ class ImportReport:
     # Filled in by the receivers of ``signals.text_imported``:
     replies_changed: int = 0
     reanchor: dict[str, int] = field(default_factory=dict)
+    # What the receivers found about what hangs on the text (the annotations' re-anchoring
+    # report), opaque to the core; ``notes`` are totals lines to print after the summary,
+    # ``details`` one line per thing that changed (printed on --dry-run or -v 2).
+    reanchor_report: Any = None
+    notes: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -46,9 +53,7 @@ class ImportReport:
             f"{self.clauses_changed} changed, {self.clauses_removed} removed, "
             f"{self.replies_changed} forum replies written."
         )
-        if self.reanchor:
-            moved = ", ".join(f"{count} {status}" for status, count in self.reanchor.items())
-            text += f" Highlights re-anchored: {moved}."
+        # What the receivers found (the highlights' totals) is in ``notes``, printed after.
         return text
 
 

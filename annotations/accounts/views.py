@@ -27,6 +27,7 @@ from annotations.api.account_views import member_api_context
 from annotations.discussion import locations
 from annotations.discussion.markdown import excerpt
 from annotations.discussion.passages import Where, short_quote, where_of, with_place
+from annotations.highlights.text_changes import open_text_changes
 from annotations.models import Comment, Highlight, readable
 from annotations.permissions import highlights_visible_to
 from treaty_reader.http import HtmxHttpRequest
@@ -176,9 +177,11 @@ def member_page(request: HtmxHttpRequest, username: str) -> HttpResponse:
     highlights = _page(request, member_highlights(member=member, viewer=request.user), "highlights")
     comments = _page(request, member_comments(member=member, viewer=request.user), "comments")
     places = locations.comment_locations(list(comments))
+    is_self = request.user.pk == member.pk
     context = {
         "member": member,
-        "is_self": request.user.pk == member.pk,
+        "is_self": is_self,
+        "text_changes": open_text_changes(member) if is_self else [],
         "highlights": highlights,
         "highlight_entries": [
             HighlightEntry(
@@ -200,7 +203,7 @@ def member_page(request: HtmxHttpRequest, username: str) -> HttpResponse:
             for c in comments
         ],
     }
-    if context["is_self"]:
+    if is_self:
         context.update(member_api_context(member))
     return render(request, "annotations/accounts/member.html", context)
 

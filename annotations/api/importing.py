@@ -1,7 +1,7 @@
 """Annotations in: files written by ``exporting`` (here or on another instance).
 
 Each highlight's quote is found again in this instance's text with the same re-anchoring as a
-corrected text (``anchoring.reanchor``), and everything is written through the site's
+corrected text (``reanchoring.reanchor``), and everything is written through the site's
 services. It is all or nothing: one annotation refused and nothing is written, unless the
 operator says to skip the refused ones.
 """
@@ -23,7 +23,7 @@ from django.urls import Resolver404, resolve
 from django.utils.dateparse import parse_datetime
 
 from annotations.discussion import services as comment_services
-from annotations.highlights import anchoring, services
+from annotations.highlights import anchoring, reanchoring, services
 from annotations.models import (
     HIGHLIGHT_NOTE_MAX_LENGTH,
     AnnotationProvenance,
@@ -185,7 +185,9 @@ class Importer:
         if isinstance(annotation.get("body"), dict):
             note = annotation["body"].get("value", "")
         private = "audience" in annotation
-        found = anchoring.reanchor(self._anchor(document, clause, target), self.texts[document.pk])
+        found = reanchoring.reanchor(
+            self._anchor(document, clause, target), self.texts[document.pk]
+        )
         if found.anchor is None:
             old = self._anchor(document, clause, target)
             highlight = Highlight.objects.create(

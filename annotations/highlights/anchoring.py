@@ -1,4 +1,4 @@
-"""Anchoring highlights to treaty text, and re-anchoring them when the text changes.
+"""Anchoring highlights to treaty text (re-anchoring after a correction: ``reanchoring``).
 
 A highlight is stored the way the W3C Web Annotation model stores it, with two
 selectors that back each other up:
@@ -10,9 +10,9 @@ selectors that back each other up:
   prefix and suffix.
 
 Positions are cheap and precise while the text is unchanged; the quote lets us find
-the highlight again after an edit, the way Hypothesis does. Everything here is pure
-(no Django, no database) so that the algorithm can be tested in isolation and the
-browser's JavaScript can mirror it exactly.
+the highlight again after an edit, the way Hypothesis does (``annotations.reanchoring``).
+Everything here is pure (no Django, no database) so that the algorithm can be tested in
+isolation and the browser's JavaScript can mirror it exactly.
 """
 
 from __future__ import annotations
@@ -21,18 +21,12 @@ import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
-
-from rapidfuzz import fuzz
-from rapidfuzz.distance import LCSseq, Levenshtein
 
 # The browser joins clauses the same way, so a cross-clause quote is identical on
 # both sides and contains this separator between clauses.
 CLAUSE_SEPARATOR = "\n\n"
 MAX_QUOTE_LENGTH = 5000
 CONTEXT_LENGTH = 32
-
-ReanchorStatus = Literal["unchanged", "moved", "fuzzy", "orphaned"]
 
 
 class AnchorError(ValueError):
@@ -50,14 +44,6 @@ class Anchor:
     exact: str
     prefix: str
     suffix: str
-
-
-@dataclass(frozen=True)
-class Reanchored:
-    """The outcome of re-anchoring: a fresh anchor (or None) and how it was found."""
-
-    anchor: Anchor | None
-    status: ReanchorStatus
 
 
 class DocumentText:
@@ -145,7 +131,7 @@ def anchor_from_positions(
         raise AnchorError("The selection is empty.")
     if end - start > MAX_QUOTE_LENGTH:
         raise AnchorError(f"The selection is longer than {MAX_QUOTE_LENGTH:,} characters.")
-    return _anchor_for_range(doc, start, end)
+    return anchor_for_range(doc, start, end)
 
 
 def quote_in_clause(doc: DocumentText, key: str, words: str) -> tuple[int, int]:
@@ -185,34 +171,6 @@ def check_quote(anchor: Anchor, claimed_exact: str) -> None:
     """
     if _squash(anchor.exact) != _squash(claimed_exact):
         raise AnchorError("The quoted text does not match the treaty at that position.")
-
-
-def reanchor(anchor: Anchor, doc: DocumentText) -> Reanchored:
-    """Find ``anchor`` again in ``doc`` (the new text), trying cheap and precise methods first.
-
-    1. the stored positions still hold the exact quote: "unchanged";
-    2. the quote occurs elsewhere: pick the occurrence whose surroundings best agree
-       with the stored prefix and suffix, then the one nearest the old position: "moved";
-    3. an approximate match near the old position, then anywhere: "fuzzy";
-    4. otherwise "orphaned".
-
-    The returned anchor is recomputed from the new text, so its prefix and suffix
-    are current even when the status is "unchanged".
-    """
-    exact = anchor.exact
-    if not exact or not doc.text:
-        return Reanchored(None, "orphaned")
-    if _positions_hold(anchor, doc):
-        start = doc.position(anchor.start_key, anchor.start_offset)
-        return Reanchored(_anchor_for_range(doc, start, start + len(exact)), "unchanged")
-    old = _estimate_old_position(anchor, doc)
-    found = _find_exact(anchor, doc.text, old)
-    if found is not None:
-        return Reanchored(_anchor_for_range(doc, found, found + len(exact)), "moved")
-    span = _find_fuzzy(exact, doc.text, old)
-    if span is not None:
-        return Reanchored(_anchor_for_range(doc, *span), "fuzzy")
-    return Reanchored(None, "orphaned")
 
 
 def clause_spans(
@@ -257,7 +215,8 @@ def _squash(text: str) -> str:
     return " ".join(text.split())
 
 
-def _anchor_for_range(doc: DocumentText, start: int, end: int) -> Anchor:
+def anchor_for_range(doc: DocumentText, start: int, end: int) -> Anchor:
+    """The anchor of global range [start, end), its quote and context taken from ``doc``."""
     start_key, start_offset = doc.locate(start)
     end_key, end_offset = doc.locate(end, end=True)
     text = doc.text
@@ -270,111 +229,3 @@ def _anchor_for_range(doc: DocumentText, start: int, end: int) -> Anchor:
         prefix=text[max(0, start - CONTEXT_LENGTH) : start],
         suffix=text[end : end + CONTEXT_LENGTH],
     )
-
-
-def _positions_hold(anchor: Anchor, doc: DocumentText) -> bool:
-    try:
-        start = doc.position(anchor.start_key, anchor.start_offset)
-        end = doc.position(anchor.end_key, anchor.end_offset)
-    except AnchorError:
-        return False
-    return doc.text[start:end] == anchor.exact
-
-
-def _estimate_old_position(anchor: Anchor, doc: DocumentText) -> int:
-    """Where the highlight probably starts now: the tie-breaker, and where fuzzy search begins.
-
-    A clause split or shortened keeps its key, so clamping the old offset to the
-    clause's new length lands next to where the text went. When both keys are gone
-    (clauses renumbered), the stored context, if it survived, says where to look.
-    """
-    for key, offset, shift in (
-        (anchor.start_key, anchor.start_offset, 0),
-        (anchor.end_key, anchor.end_offset, len(anchor.exact)),
-    ):
-        if key in doc:
-            clamped = min(max(offset, 0), len(doc.clause_text(key)))
-            return max(0, doc.position(key, clamped) - shift)
-    if anchor.prefix and (found := doc.text.find(anchor.prefix)) != -1:
-        return found + len(anchor.prefix)
-    if anchor.suffix and (found := doc.text.find(anchor.suffix)) != -1:
-        return max(0, found - len(anchor.exact))
-    return 0
-
-
-def _context_agreement(anchor: Anchor, text: str, start: int, end: int) -> int:
-    # The length of the longest common subsequence tolerates small edits in the
-    # context, where requiring an exact prefix would throw the evidence away.
-    before = text[max(0, start - len(anchor.prefix)) : start]
-    after = text[end : end + len(anchor.suffix)]
-    return LCSseq.similarity(anchor.prefix, before) + LCSseq.similarity(anchor.suffix, after)
-
-
-def _find_exact(anchor: Anchor, text: str, old: int) -> int | None:
-    exact = anchor.exact
-    best: tuple[int, int] | None = None
-    best_start: int | None = None
-    found = text.find(exact)
-    while found != -1:
-        key = (-_context_agreement(anchor, text, found, found + len(exact)), abs(found - old))
-        if best is None or key < best:
-            best, best_start = key, found
-        found = text.find(exact, found + 1)
-    return best_start
-
-
-def max_fuzzy_distance(exact: str) -> int:
-    """The largest Levenshtein distance accepted for an approximate match.
-
-    A quarter of the quote lets a typo fix or a changed word through while a
-    different sentence of similar words fails; at least 1 so short quotes can still
-    survive a single-character correction.
-    """
-    return max(1, len(exact) // 4)
-
-
-def _find_fuzzy(exact: str, text: str, old: int) -> tuple[int, int] | None:
-    """Search widening windows around ``old``, so nearer approximate matches win."""
-    limit = max_fuzzy_distance(exact)
-    # A match within Levenshtein distance d of an n-character quote overlaps some
-    # n-character window that is within Indel distance 2d of the quote, i.e. at a
-    # ratio of at least 100 * (1 - d / n). Telling rapidfuzz so lets it skip the
-    # hopeless windows, which is most of the cost of orphaning a long quote.
-    cutoff = max(0.0, 100.0 * (1 - limit / len(exact)) - 1)
-    searched: set[tuple[int, int]] = set()
-    for margin in (64, 1024, len(text)):
-        lo = max(0, old - margin - limit)
-        hi = min(len(text), old + len(exact) + margin + limit)
-        if (lo, hi) in searched:
-            continue
-        searched.add((lo, hi))
-        # The bound assumes a full window fits; when none does, let refinement judge.
-        floor = cutoff if hi - lo >= len(exact) else 0.0
-        found = fuzz.partial_ratio_alignment(exact, text[lo:hi], score_cutoff=floor)
-        if found is None:
-            continue
-        span = _refine(exact, text, lo + found.dest_start, lo + found.dest_end, limit)
-        if span is not None:
-            return span
-    return None
-
-
-def _refine(exact: str, text: str, start: int, end: int, limit: int) -> tuple[int, int] | None:
-    """Adjust a window of ``len(exact)`` characters to the best-matching substring.
-
-    ``partial_ratio_alignment`` only slides a fixed-width window, so a corrected
-    typo that adds a character would lose the last one. Aligning the quote against
-    the window widened by ``limit`` on each side and dropping the unmatched ends
-    gives the substring the edits actually map to.
-    """
-    lo, hi = max(0, start - limit), min(len(text), end + limit)
-    region = text[lo:hi]
-    matched = [op for op in Levenshtein.opcodes(exact, region) if op.tag != "insert"]
-    if not matched:
-        return None
-    start, end = _trim(text, lo + matched[0].dest_start, lo + matched[-1].dest_end)
-    distance = Levenshtein.distance(exact, text[start:end], score_cutoff=limit)
-    # Below the quote's own length, so a one-character quote cannot match any character.
-    if start == end or distance > limit or distance >= len(exact):
-        return None
-    return start, end

@@ -1,12 +1,10 @@
-"""Writes to highlights: create, note, visibility, delete, and re-anchoring after a correction.
+"""Writes to highlights: create, note, visibility, delete (re-anchoring: ``text_changes``).
 
 Each function validates, then saves; views and forms stay thin. They raise
 ``ValidationError`` (or ``AnchorError`` for selections) with a message meant for the member.
 """
 
 from __future__ import annotations
-
-from collections import Counter
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -21,39 +19,6 @@ from treaty_reader.models import Clause, Document
 def document_text(document: Document) -> anchoring.DocumentText:
     clauses = Clause.objects.filter(document=document).order_by("order").values_list("key", "text")
     return anchoring.DocumentText(list(clauses))
-
-
-@transaction.atomic
-def highlights_reanchor(*, document: Document) -> dict[str, int]:
-    """Find every highlight of a document again in its current text.
-
-    Returns how many were unchanged, moved, matched approximately and orphaned. Orphans are
-    kept with their quote; a later correction may anchor them again.
-    """
-    doc = document_text(document)
-    counts: Counter[str] = Counter()
-    highlights = Highlight.objects.select_for_update().filter(document=document)
-    changed = []
-    for highlight in highlights:
-        result = anchoring.reanchor(highlight.anchor, doc)
-        counts[result.status] += 1
-        if result.anchor is None:
-            if highlight.status != Highlight.Status.ORPHANED:
-                highlight.status = Highlight.Status.ORPHANED
-                changed.append(highlight)
-            continue
-        if result.anchor != highlight.anchor or highlight.is_orphaned:
-            _apply_anchor(highlight, result.anchor)
-            highlight.status = Highlight.Status.ANCHORED
-            changed.append(highlight)
-    Highlight.objects.bulk_update(
-        changed,
-        ["start_key", "start_offset", "end_key", "end_offset", "exact", "prefix", "suffix",
-         "status"],
-        batch_size=500,
-    )  # fmt: skip
-    Document.objects.filter(pk=document.pk).page_changed()
-    return {status: counts[status] for status in ("unchanged", "moved", "fuzzy", "orphaned")}
 
 
 @transaction.atomic

@@ -25,4 +25,9 @@ urlpatterns = [
     ),
     path("highlights/<int:pk>/note/", views.highlight_note, name="highlight_note"),
     path("highlights/<int:pk>/delete/", views.highlight_delete, name="highlight_delete"),
+    path(
+        "highlights/text-changes/<int:pk>/confirm/",
+        views.text_change_confirm,
+        name="text_change_confirm",
+    ),
 ]

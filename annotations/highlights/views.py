@@ -11,15 +11,16 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
 
 from annotations.discussion import threads
 from annotations.highlights import layer as queries
-from annotations.highlights import services
+from annotations.highlights import services, text_changes
 from annotations.highlights.anchoring import AnchorError
 from annotations.highlights.forms import ClauseAnnotateForm, HighlightForm, NoteForm, VisibilityForm
-from annotations.models import Highlight
+from annotations.models import Highlight, TextChange
 from annotations.permissions import (
     login_redirect,
     member_write,
@@ -284,3 +285,23 @@ def highlight_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     refreshed = rendered_clauses(request, document, span, written=True)
     context = {"message": message, "refreshed": refreshed}
     return render(request, "annotations/highlights/highlight.html#deleted", context)
+
+
+@member_write
+def text_change_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Accept a highlight a correction of the text changed, as it now is; the change leaves
+    the member's list (``text_changes``).
+
+    Another member's change does not exist for this one (404): it would reveal a highlight
+    that may be private.
+    """
+    change = get_object_or_404(
+        TextChange.objects.filter(confirmed_at__isnull=True), pk=pk, highlight__author=request.user
+    )
+    text_changes.text_change_confirm(change=change)
+    if request.htmx:
+        context = {"text_changes": text_changes.open_text_changes(request.user)}
+        return render(request, "annotations/highlights/text_changes.html#section", context)
+    messages.success(request, "Confirmed: the highlight stays as it is now.")
+    url = reverse("member", kwargs={"username": request.user.get_username()})
+    return HttpResponseRedirect(f"{url}#text-changes")

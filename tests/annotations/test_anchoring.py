@@ -12,12 +12,11 @@ from annotations.highlights.anchoring import (
     Anchor,
     AnchorError,
     DocumentText,
-    Reanchored,
     anchor_from_positions,
     check_quote,
     clause_spans,
-    reanchor,
 )
+from annotations.highlights.reanchoring import Reanchored, reanchor
 from treaty_reader.segments import segment
 
 # From the Anglo-Soviet Treaty of 26 May 1942.
@@ -344,7 +343,9 @@ def test_it_uses_the_context_to_choose_between_repeated_phrases(doc):
     assert result.anchor.suffix.startswith(" will at once give")
 
 
-def test_it_prefers_the_nearest_occurrence_when_the_contexts_agree_equally():
+def test_it_orphans_rather_than_guess_between_places_whose_contexts_agree_equally():
+    # Issue 19: only the old position would tell these four apart, and positions are not
+    # trusted (keys are renumbered when paragraphs are split, merged or deleted).
     clause = "The parties shall consult one another."
     old = DocumentText([(f"part-{n}", clause) for n in range(4)])
     anchor = anchor_on(old, "part-2", "consult")
@@ -352,9 +353,27 @@ def test_it_prefers_the_nearest_occurrence_when_the_contexts_agree_equally():
 
     result = reanchor(anchor, new)
 
+    assert result == Reanchored(None, "orphaned")
+
+
+def test_it_follows_one_of_equal_phrases_by_its_intact_context():
+    tails = [
+        "before acting alone in any matter.",
+        "in good faith on every question.",
+        "on all matters of common concern.",
+        "at once whenever either so asks.",
+    ]
+    clauses = [f"The parties shall consult one another {tail}" for tail in tails]
+    old = DocumentText([(f"part-{n}", text) for n, text in enumerate(clauses)])
+    anchor = anchor_on(old, "part-2", "consult one another")
+    new = DocumentText([(f"part-{n}", f"Indeed, {text}") for n, text in enumerate(clauses)])
+
+    result = reanchor(anchor, new)
+
     assert result.status == "moved"
     assert result.anchor is not None
     assert result.anchor.start_key == "part-2"
+    assert result.anchor.start_offset == len("Indeed, The parties shall ")
 
 
 def test_it_follows_a_cross_clause_quote_when_a_clause_is_inserted_before_it(doc):

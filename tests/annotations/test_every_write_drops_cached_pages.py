@@ -23,16 +23,20 @@ from django.utils import timezone
 import annotations
 from annotations.discussion import services as discussion
 from annotations.highlights import services as highlights
-from annotations.models import Comment, Flag, Highlight
+from annotations.models import Comment, Flag, Highlight, TextChange
 from annotations.moderation import services as moderation
 from treaty_reader.importer import read_source
 from treaty_reader.models import Clause, Document
 
 from ..conftest import SOURCE
 
+# Write modules not named ``services``: re-anchoring after a correction and its reviews
+# (``text_changes`` keeps the writes beside the report they make).
+OTHER_WRITE_MODULES = ["annotations.highlights.text_changes"]
+
 
 def write_services() -> dict[str, Callable[..., Any]]:
-    modules = ["treaty_reader.services"] + [
+    modules = ["treaty_reader.services", *OTHER_WRITE_MODULES] + [
         info.name
         for info in pkgutil.walk_packages(annotations.__path__, "annotations.")
         if info.name.endswith(".services")
@@ -65,6 +69,8 @@ SHOWN_NOWHERE = {
             "notify_liked",
         )
     },
+    "annotations.highlights.text_changes.text_change_confirm": "seen only on its author's "
+    "own member page, which is not kept",
     "annotations.moderation.services.flag_create": "flags are seen only in the admin",
     "annotations.moderation.services.flags_dismiss": "flags are seen only in the admin",
     "annotations.moderation.services.flags_dismiss_many": "flags are seen only in the admin",
@@ -112,6 +118,12 @@ class Stage:
             return Flag.objects.all()
         if name == "clause":
             return Clause.objects.get(document=self.treaty, key="article-6-para-1")
+        if name == "change":
+            mark = self.highlight
+            return TextChange.objects.create(
+                highlight=mark, status=TextChange.Status.FUZZY, old_exact=mark.exact,
+                new_exact="The high contracting parties",
+            )  # fmt: skip
         if name == "parsed":
             parsed = read_source(SOURCE)
             reply = replace(parsed.replies[0], text="A corrected first reply.")
@@ -162,6 +174,7 @@ class Stage:
 def test_the_services_are_found():
     names = {name.rsplit(".", 1)[-1] for name in SERVICES}
     assert {"highlight_set_note", "comment_create", "comments_hide", "document_import"} <= names
+    assert "highlights_reanchor" in names
     assert set(SHOWN_NOWHERE) <= set(SERVICES), "a write listed as shown nowhere is gone"
 
 

@@ -30,6 +30,7 @@ from annotations.models import (
     Like,
     Notification,
     Suspension,
+    TextChange,
 )
 from tests import moderating
 from treaty_reader.models import Document
@@ -51,6 +52,7 @@ class Stage:
     private_highlight: Highlight
     comment: Comment
     liked_comment: Comment  # liked by other and by the moderator, for unliking
+    text_change: TextChange  # a correction moved the private highlight onto other words
 
     def user(self, actor: str) -> User | None:
         return {"owner": self.owner, "other": self.other, "moderator": self.moderator}.get(actor)
@@ -217,6 +219,13 @@ WRITES = [
         ),
     ),
     Write(
+        "text change confirm",
+        lambda s: f"/highlights/text-changes/{s.text_change.pk}/confirm/",
+        {},
+        OWNER_ONLY_PRIVATE,
+        lambda s, u: TextChange.objects.get(pk=s.text_change.pk).confirmed_at is not None,
+    ),
+    Write(
         "flag",
         lambda s: f"/comments/{s.comment.pk}/flag/",
         {"reason": "spam", "note": "From the matrix."},
@@ -242,12 +251,21 @@ def stage(treaty, alice, bob, moderator, alice_highlight, alice_private_highligh
         private_highlight=alice_private_highlight,
         comment=comment,
         liked_comment=liked,
+        text_change=TextChange.objects.create(
+            highlight=alice_private_highlight,
+            status=TextChange.Status.FUZZY,
+            old_exact=alice_private_highlight.exact,
+            new_exact="high contracting parties agreed",
+        ),
     )
 
 
 def snapshot() -> dict[str, list[tuple]]:
     """Every row any of these writes could change, field by field."""
-    models = [Document, Highlight, Comment, CommentRevision, Like, Flag, Notification, Suspension]
+    models = [
+        Document, Highlight, Comment, CommentRevision, Like, Flag, Notification, Suspension,
+        TextChange,
+    ]  # fmt: skip
     return {model.__name__: list(model.objects.order_by("pk").values_list()) for model in models}
 
 
