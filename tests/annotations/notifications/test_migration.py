@@ -11,8 +11,17 @@ BEFORE = [("annotations", "0005_search_index")]
 AFTER = [("annotations", "0006_notifications")]
 
 
+@pytest.fixture
+def back_to_the_latest():
+    """Whatever the test leaves, the next tests get the database every migration makes."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_existing_reply_notices_become_reply_notifications(treaty, alice, bob):
+def test_existing_reply_notices_become_reply_notifications(treaty, alice, bob, back_to_the_latest):
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
