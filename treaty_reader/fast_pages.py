@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpRespons
 from .health import DATABASE_UNAVAILABLE
 from .models import Document
 from .page_cache import PageCopy, fill, has_csrf_slot, page_tag
-from .prepared import PreparedQuery
+from .prepared import PLACEHOLDER_TEXT, PreparedQuery
 
 # Signatures remembered per process; past this the memory is emptied and relearnt.
 MAX_ROUTES = 512
@@ -59,6 +60,10 @@ class FastPageMiddleware:
         self.routes: dict[Signature, Route] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        if _unchanged_since(request):
+            # The live poll every open page makes: nothing changed, so nothing to say, and
+            # nobody's session, member or rights needed to say it.
+            return HttpResponse(status=204)
         signature = _signature(request)
         if signature is None:
             return self.get_response(request)
@@ -125,6 +130,26 @@ class FastPageMiddleware:
             self.routes[signature] = Route(copy, headers, known.not_modified if known else None)
 
 
+# The live-update poll (annotations' ``notifications.views.live``), whose "nothing changed"
+# answer depends on the document's stamp alone.
+_LIVE_POLL = re.compile(r"^/treaties/(?P<slug>[-a-zA-Z0-9_]+)/live/$")
+
+
+def _unchanged_since(request: HttpRequest) -> bool:
+    """A GET of the live poll naming the document's current stamp (else the full path answers:
+    a change to count, a bad request, a host not allowed, the database down)."""
+    match = _LIVE_POLL.match(request.path_info)
+    stamp = request.GET.get("stamp")
+    if request.method != "GET" or match is None or not stamp:
+        return False
+    try:
+        request.get_host()
+        found = _BY_SLUG.rows(Document, match["slug"])
+    except (DisallowedHost, *DATABASE_UNAVAILABLE):
+        return False
+    return bool(found) and found[0].cache_stamp == stamp
+
+
 def page_document(request: HttpRequest, slug: str) -> Document:
     """``Document.objects.for_page(slug)``, unless the fast path has just read that document
     for this request and found no copy kept: then the page is rendered without asking again."""
@@ -170,3 +195,4 @@ def _put_headers(
 
 # The document behind a learnt page, by its key: built once per process.
 _BY_PK = PreparedQuery(lambda pk: Document.objects.filter(pk=pk))
+_BY_SLUG = PreparedQuery(lambda slug: Document.objects.filter(slug=slug), PLACEHOLDER_TEXT)

@@ -156,3 +156,23 @@ def test_the_pages_remembered_per_process_are_bounded():
         middleware(RequestFactory().get(f"/highlights/{number}/"))
 
     assert 0 < len(middleware.routes) <= MAX_ROUTES
+
+
+def test_a_live_poll_with_nothing_new_is_answered_first_in_one_query(treaty, alice_client):
+    stamp = Document.objects.get(pk=treaty.pk).cache_stamp
+    poll = f"{PAGE}live/?since=0&stamp={stamp}"
+    for client in (Client(), alice_client):
+        assert queries_for(lambda c=client: c.get(poll, headers={"HX-Request": "true"})) == 1
+        assert client.get(poll, headers={"HX-Request": "true"}).status_code == 204
+
+
+def test_a_live_poll_after_a_change_goes_the_full_way_and_counts_it(treaty, alice, bob_client):
+    stamp = Document.objects.get(pk=treaty.pk).cache_stamp
+    services.highlight_create(
+        author=alice, document=treaty, start_key="article-7-para-1", start_offset=0,
+        end_key="article-7-para-1", end_offset=10,
+    )  # fmt: skip
+    response = bob_client.get(f"{PAGE}live/?since=0&stamp={stamp}", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert Document.objects.get(pk=treaty.pk).cache_stamp in response.content.decode()
+    assert Client().get(f"{PAGE}live/?since=x&stamp=old").status_code == 400
