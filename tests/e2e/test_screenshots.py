@@ -130,3 +130,37 @@ def test_a_phone(
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page is {overflow}px wider than a phone"
     screenshot(page, "phone", full_page=False)
+
+
+@pytest.fixture
+def demo(treaty):
+    """The demo data of `make run DEMO=1`: 20 members, 150 highlights, 600 comments."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command(
+        "generate_demo_data", "--members=20", "--highlights=150", "--comments=600",
+        stdout=io.StringIO(), stderr=io.StringIO(),
+    )  # fmt: skip
+
+
+def test_the_reading_page_with_demo_data(
+    page: Page, context: BrowserContext, live_url: str, demo, screenshot: Callable[..., Path]
+) -> None:
+    member = User.objects.filter(highlights__visibility="private").first()
+    sign_in(context, live_url, member)
+    page.set_viewport_size({"width": 1280, "height": 1200})
+    page.goto(f"{live_url}{TREATY_PATH}#article-7")
+    expect(page.locator(".clause-threads").first).to_be_visible()
+    expect(page.locator("mark.hl.private").first).to_be_attached()
+    screenshot(page, "reading-page-demo", full_page=False)
+
+
+def test_the_map_of_the_conversation_with_demo_data(
+    page: Page, live_url: str, demo, screenshot: Callable[..., Path]
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 1200})
+    page.goto(f"{live_url}{TREATY_PATH}discussion/index/?sort=discussed")
+    expect(page.locator("h1")).to_contain_text("threads")
+    screenshot(page, "conversation-map-demo", full_page=False)
