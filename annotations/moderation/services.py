@@ -25,9 +25,10 @@ from django.db.models import Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from annotations.discussion.markdown import mentioned_names
 from annotations.models import FLAG_NOTE_MAX_LENGTH, Comment, Flag, Member, Suspension
 from annotations.moderation import approval
-from annotations.notifications.mentions import comment_html
+from annotations.notifications.mentions import members_named
 from annotations.notifications.services import notify_comment_created, notify_hidden
 from treaty_reader.models import Document, DocumentQuerySet
 
@@ -231,7 +232,8 @@ def comments_approve(*, comments: QuerySet[Comment], moderator: User, reason: st
     Comment.objects.filter(pk__in=[c.pk for c in targets]).update(pending_at=None)
     for comment in targets:  # now others may see it, those it concerns are told
         comment.pending_at = None
-        notify_comment_created(comment=comment, mentioned=comment_html(comment.body)[1])
+        mentioned = members_named(mentioned_names(comment.body))  # its HTML is already stored
+        notify_comment_created(comment=comment, mentioned=mentioned)
     _documents_of(targets).page_changed()
     _log(moderator, targets, f"Approved the comment.{_because(reason)}")
     return Outcome(len(targets), len(selected) - len(targets))
