@@ -13,7 +13,9 @@ before ten minutes are up. Nothing here asserts: the numbers are for people, and
 ends by comparing them with the targets.
 
 Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
-BENCH_WORKERS (4), BENCH_BUDGET (570 seconds for the whole run), BENCH_DATABASE_URL (off).
+BENCH_WORKERS (4), BENCH_BUDGET (570 seconds for the whole run), BENCH_DATABASE_URL (off);
+for a quick look at a few rows, BENCH_ROWS (a regular expression rows must match) and BENCH_SIZES
+(a regular expression sizes must match), both unset for the whole table.
 """
 
 from __future__ import annotations
@@ -63,6 +65,8 @@ CONNECTIONS = env_int("BENCH_CONNECTIONS", 16)
 THREADS = env_int("BENCH_THREADS", 2)
 WORKERS = env_int("BENCH_WORKERS", 4)
 # Under ten minutes; a second database (BENCH_DATABASE_URL) doubles it.
+ONLY_ROWS = re.compile(os.environ.get("BENCH_ROWS", ""))
+ONLY_SIZES = re.compile(os.environ.get("BENCH_SIZES", ""))
 BUDGET = env_int("BENCH_BUDGET", 570 * (2 if os.environ.get("BENCH_DATABASE_URL") else 1))
 
 
@@ -331,12 +335,14 @@ def bench_size(
     log.unlink(missing_ok=True)
     app = App(BIN / "gunicorn", "treaty_reader.wsgi", env, ROOT, log, WORKERS, GUNICORN_CONF)
     for scenario in scenarios(prepared):
+        if not ONLY_ROWS.search(scenario.name) and scenario.path != CEILING_PATH:
+            continue
         row = bench.measure(label, app, scenario, CEILING_PATH)
         if scenario.path == CEILING_PATH and not row.note:
             row.note = f"page {prepared['page_bytes']:,} B"
-    if size == SIZES[-1]:
+    if size == SIZES[-1] and ONLY_ROWS.search(SEND_ROW):
         bench_send_notifications(bench, label, env)
-    if export is not None and prepared["thread"]:
+    if export is not None and prepared["thread"] and ONLY_ROWS.search(UNCACHED_THREAD_ROW):
         uncached = App(
             BIN / "gunicorn",
             "treaty_reader.wsgi",
@@ -441,10 +447,12 @@ def main() -> None:
         run([sys.executable, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"], env=env)
         # The sizes that decide the targets go first, so a slow machine skips the small one.
         for size in (PEER_SIZE, SIZES[-1], *(s for s in SIZES if s not in (PEER_SIZE, SIZES[-1]))):
+            if not ONLY_SIZES.search(size.label):
+                continue
             for stale in RESULTS.glob("bench.sqlite3*"):
                 stale.unlink()
             print(f"… {size.label} on SQLite", file=sys.stderr, flush=True)
-            with_peer = size == PEER_SIZE
+            with_peer = size == PEER_SIZE and bool(ONLY_ROWS.search("django-comments-xtd"))
             bench_size(
                 bench, size, size.label, env, static_root, export=export if with_peer else None
             )

@@ -28,7 +28,8 @@ class _Compiled:
     sql: str
     params: tuple[object, ...]
     positions: tuple[int, ...]
-    names: tuple[str, ...] = ()  # attribute names, in the order the SQL selects them
+    names: tuple[str, ...] = ()  # the model's attribute names, in the order the SQL selects them
+    annotations: tuple[str, ...] = ()  # the annotations' names, selected after the fields
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...] = ()
 
 
@@ -64,11 +65,17 @@ class PreparedQuery(Generic[M]):
             (position, tuple(functions), expression)
             for position, (functions, expression) in compiler.get_converters(columns).items()
         )
-        names = tuple(column.target.attname for column in columns)
-        return _Compiled(sql, tuple(params), positions, names, converters)
+        # A model's own column has a target field; anything else is an annotation.
+        fields = [column for column in columns if hasattr(column, "target")]
+        names = tuple(column.target.attname for column in fields)
+        annotations = tuple(alias for column, _, alias in compiler.select[len(fields) :])
+        if columns[: len(fields)] != fields or not all(annotations):
+            raise ValueError("The query selects an annotation before the model's fields.")
+        return _Compiled(sql, tuple(params), positions, names, annotations, converters)
 
     def rows(self, model: type[M], value: object) -> list[M]:
-        """The queryset's rows for this value, as ``model`` instances (no related objects)."""
+        """The queryset's rows for this value, as ``model`` instances (no related objects),
+        each with its annotations as attributes."""
         compiled, params = self._prepare(value, counting=False)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
@@ -79,7 +86,11 @@ class PreparedQuery(Generic[M]):
             for position, functions, expression in compiled.converters:
                 for convert in functions:
                     values[position] = convert(values[position], expression, connection)
-            found.append(model.from_db(connection.alias, compiled.names, values))
+            fields = len(compiled.names)
+            instance = model.from_db(connection.alias, compiled.names, values[:fields])
+            for name, annotated in zip(compiled.annotations, values[fields:], strict=True):
+                setattr(instance, name, annotated)
+            found.append(instance)
         return found
 
     def count(self, value: object) -> int:

@@ -1,0 +1,67 @@
+"""Queries built once per process: the same rows as the ORM gives, annotations included."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import User
+from django.db.models import Count
+from django.test import Client
+from django.utils import timezone
+
+from annotations.models import Suspension
+from treaty_reader.prepared import PreparedQuery
+
+
+def test_it_gives_the_rows_the_orm_gives_for_each_value(alice, bob):
+    by_pk = PreparedQuery(lambda pk: User.objects.filter(pk=pk))
+
+    assert [u.username for u in by_pk.rows(User, alice.pk)] == ["alice"]
+    assert [u.username for u in by_pk.rows(User, bob.pk)] == ["bob"]
+    assert by_pk.rows(User, 10_000) == []
+
+
+def test_it_sets_each_annotation_on_its_instance(alice, bob, moderator):
+    Suspension.objects.create(user=alice, reason="Spam.", created_by=moderator)
+    counted = PreparedQuery(
+        lambda pk: User.objects.filter(pk=pk).annotate(times_suspended=Count("suspensions"))
+    )
+
+    assert [u.times_suspended for u in counted.rows(User, alice.pk)] == [1]
+    assert [u.times_suspended for u in counted.rows(User, bob.pk)] == [0]
+
+
+def test_it_refuses_a_query_that_does_not_use_its_value(db):
+    with pytest.raises(ValueError, match="does not use the value"):
+        PreparedQuery(lambda pk: User.objects.all()).rows(User, 1)
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "banner"),
+    [
+        (-2, None, True),  # indefinitely
+        (-2, 2, True),  # until later
+        (-2, -1, False),  # over
+        (1, 2, False),  # not yet begun
+    ],
+)
+def test_each_request_reads_the_suspension_current_at_that_moment(
+    alice, moderator, treaty, starts, ends, banner
+):
+    """The member's standing is read with them in one query built once per process, which
+    asks the database's clock rather than keeping the time it was built at."""
+    now = timezone.now()
+    Suspension.objects.create(
+        user=alice,
+        reason="Abusive replies.",
+        created_by=moderator,
+        starts_at=now + dt.timedelta(hours=starts),
+        ends_at=None if ends is None else now + dt.timedelta(hours=ends),
+    )
+    client = Client()
+    client.force_login(alice)
+
+    page = client.get(treaty.get_absolute_url())
+
+    assert ("Abusive replies." in page.content.decode()) is banner
