@@ -52,7 +52,11 @@ class PreparedQuery(Generic[M]):
         return compiled, params
 
     def _compile(self, counting: bool) -> _Compiled:
-        compiler = self.build(self.placeholder).query.get_compiler(connection=connection)
+        query = self.build(self.placeholder).query
+        if counting:  # how many rows does not depend on their order, which costs a sort
+            query = query.clone()
+            query.clear_ordering(force=True)
+        compiler = query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
         positions = tuple(i for i, value in enumerate(params) if value == self.placeholder)
         if not positions:

@@ -9,13 +9,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from annotations.models import EmailChoice, MemberSettings
+from treaty_reader.prepared import PreparedQuery
 
 
 def member_settings(user: User) -> MemberSettings:
     """The member's settings; the defaults (no email, watch what you comment on) if they
     never chose."""
-    found = MemberSettings.objects.filter(user=user).first()
-    return found or MemberSettings(user=user)
+    found = _SETTINGS.rows(MemberSettings, user.pk)
+    return found[0] if found else MemberSettings(user=user)
+
+
+# Read for every comment written (does its writer watch the thread?): built once per process.
+_SETTINGS = PreparedQuery(lambda pk: MemberSettings.objects.filter(user_id=pk))
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from annotations.discussion.markdown import mentioned_names, quoted_names
@@ -34,7 +34,8 @@ from annotations.models import (
 from annotations.notifications.mentions import members_named
 from annotations.notifications.watching import thread_root
 from annotations.permissions import active_suspension
-from treaty_reader.models import Article, Clause
+from treaty_reader.models import Clause
+from treaty_reader.prepared import PreparedQuery
 
 Kind = Notification.Kind
 
@@ -71,13 +72,18 @@ def _may_be_told(comment: Comment, candidates: Iterable[int], actor: User | None
     return set(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
 
 
-def _article_of(highlight: Highlight) -> Article | None:
-    clause = (
-        Clause.objects.filter(document_id=highlight.document_id, key=highlight.start_key)
-        .select_related("article")
-        .first()
-    )
-    return clause.article if clause else None
+def _article_of(highlight: Highlight) -> int | None:
+    """The key of the Article whose clause the highlight starts in, if any."""
+    found = _START_CLAUSE.rows(Clause, highlight.pk)
+    return found[0].article_id if found else None
+
+
+# Asked for every comment on a highlight: the clause it starts in, built once per process.
+_START_CLAUSE = PreparedQuery(
+    lambda pk: Clause.objects.filter(
+        document__highlights__pk=pk, key=F("document__highlights__start_key")
+    ).order_by()
+)
 
 
 def _watchers(comment: Comment) -> dict[int, tuple[str, int]]:
@@ -91,7 +97,7 @@ def _watchers(comment: Comment) -> dict[int, tuple[str, int]]:
         article = _article_of(comment.highlight) if comment.highlight else None
         if article is not None:
             text = "commented on a passage of an Article you watch"
-            places.append(("article_id", article.pk, text))
+            places.append(("article_id", article, text))
     else:
         if comment.parent_id is not None:
             places.append(("comment_id", thread_root(comment), "replied in a thread you watch"))
