@@ -30,6 +30,7 @@ class Layout:
     peer: str
     thread_row: str
     uncached_thread_row: str
+    whole_thread_row: str
     post_row: str
     connections: int
 
@@ -101,6 +102,8 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
     ratio, cpu_ratio = _versus(ours, peer)
     fresh = find(layout.peer_size, layout.uncached_thread_row)
     fresh_ratio, fresh_cpu_ratio = _versus(fresh, peer)
+    whole = find(layout.peer_size, layout.whole_thread_row)
+    whole_ratio, whole_cpu_ratio = _versus(whole, peer)
     posts = [r for r in rows if r.name == layout.post_row and r.measurement and r.connections > 1]
     worst = max((r.measurement.p99_ms for r in posts if r.measurement), default=None)
     searches = [
@@ -120,10 +123,12 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
         f"  a member's discussion page >= 40% of the ceiling: {_pct(discussion_share)}"
         f"{at(discussion)}, "
         + verdict(discussion_share, discussion_share is not None and discussion_share >= 0.4),
-        f"  thread rendered afresh (page cache off) >= 4x django-comments-xtd "
-        f"({layout.peer_size}): {_num(fresh_ratio, 2)}x in req/s{at(fresh)}, "
-        f"{_num(fresh_cpu_ratio, 2)}x in CPU per request, "
-        + verdict(fresh_ratio, fresh_ratio is not None and fresh_ratio >= 4),
+        f"  thread rendered afresh (page cache off) >= 4x django-comments-xtd, all 1,000 "
+        f"comments on one page as it does ({layout.peer_size}): {_num(whole_ratio, 2)}x in "
+        f"req/s{at(whole)}, {_num(whole_cpu_ratio, 2)}x in CPU per request, "
+        + verdict(whole_ratio, whole_ratio is not None and whole_ratio >= 4),
+        f"    a page of it (up to 50 comments) afresh: {_num(fresh_ratio, 2)}x in req/s"
+        f"{at(fresh)}, {_num(fresh_cpu_ratio, 2)}x in CPU per request",
         f"    and from the page cache: {_num(ratio, 2)}x in req/s{at(ours)}, "
         f"{_num(cpu_ratio, 2)}x in CPU per request",
         f"  posting p99 < 50 ms at {layout.connections} connections (worst size): "

@@ -14,7 +14,6 @@ with 304 from the ETag, which names the same things as the cache key.
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -143,11 +142,20 @@ def _nonce(request: HttpRequest) -> bytes:
 
 def _split(content: bytes, nonce: bytes) -> tuple[bytes, ...]:
     """The page cut at its slots: the page's own bytes at even places, a slot at each odd
-    one. A tuple of bytes, so the cache may keep it as it is (``memory_cache.LocMemCache``)."""
+    one. A tuple of bytes, so the cache may keep it as it is (``memory_cache.LocMemCache``).
+    Cut with ``bytes.split``, which finds a marker in a megabyte several times faster than a
+    regular expression looking for either."""
     if nonce:
         content = content.replace(nonce, _NONCE_SLOT)
-    slots = re.escape(_NONCE_SLOT) + b"|" + re.escape(_CSRF_SLOT.encode())
-    return tuple(re.split(b"(" + slots + b")", content))
+    pieces: list[bytes] = []
+    for index, between_nonces in enumerate(content.split(_NONCE_SLOT)):
+        if index:
+            pieces.append(_NONCE_SLOT)
+        for place, piece in enumerate(between_nonces.split(_CSRF_SLOT_BYTES)):
+            if place:
+                pieces.append(_CSRF_SLOT_BYTES)
+            pieces.append(piece)
+    return tuple(pieces)
 
 
 def has_csrf_slot(pieces: tuple[bytes, ...]) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+import jinja2
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -141,7 +142,14 @@ TEMPLATES = [
                 )
             ],
         },
-    }
+    },
+    # Only the comments of a thread (annotations/templatetags/comment_tags.py says why);
+    # every page is a Django template. A missing value shows as nothing, as in Django's.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "OPTIONS": {"autoescape": True, "undefined": jinja2.Undefined},
+    },
 ]
 
 # SQLite (the default) runs in WAL mode with a busy timeout and IMMEDIATE transactions, so

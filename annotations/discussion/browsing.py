@@ -22,8 +22,11 @@ from treaty_reader.page_cache import cached_page
 _NUMBER = re.compile(r"[0-9]{1,9}")
 
 
-def _page_number(request: HtmxHttpRequest) -> int:
+def _page_number(request: HtmxHttpRequest, *, whole: bool = False) -> int:
+    """The page asked for; where ``whole`` is allowed, ``all`` is ``threads.WHOLE``."""
     number = request.GET.get("page", "1")
+    if whole and number == locations.ALL_PAGES:
+        return threads.WHOLE
     if not _NUMBER.fullmatch(number) or int(number) < 1:
         raise Http404("The discussion has no such page.")
     return int(number)
@@ -91,7 +94,7 @@ def highlight_thread_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if sort not in locations.THREAD_SORTS:
         choices = ", ".join(f"“{label}” ({key})" for key, label in locations.THREAD_SORTS.items())
         return problem(request, f"A discussion can be sorted by {choices}.", status=400)
-    number = _page_number(request)
+    number = _page_number(request, whole=True)
     template = "annotations/discussion/thread.html"
     if request.htmx:
         more = request.htmx.target == f"highlight-{highlight.pk}-more"

@@ -37,9 +37,10 @@ def _url_around_pk(name: str, prefix: str) -> tuple[str, str]:
     return before, after
 
 
-def pk_url(name: str, pk: int) -> str:
-    """``reverse(name, kwargs={"pk": pk})``, reversed once per process and name."""
-    before, after = _url_around_pk(name, get_script_prefix())
+def pk_url(name: str, pk: int, prefix: str | None = None) -> str:
+    """``reverse(name, kwargs={"pk": pk})``, reversed once per process and name; ``prefix``
+    is the request's script prefix, when the caller has it already."""
+    before, after = _url_around_pk(name, get_script_prefix() if prefix is None else prefix)
     return f"{before}{pk}{after}"
 
 
@@ -69,15 +70,19 @@ def page_of(starts: Sequence[int], index: int) -> int:
     return bisect.bisect_right(starts, index)
 
 
-def highlight_thread_url(highlight_id: int, *, sort: str = DEFAULT_SORT, page: int = 1) -> str:
+# The page number that asks for the whole of a highlight's discussion on one page.
+ALL_PAGES = "all"
+
+
+def highlight_thread_url(
+    highlight_id: int, *, sort: str = DEFAULT_SORT, page: int = 1, whole: bool = False
+) -> str:
     """A page of a highlight's discussion on a page of its own (the first is the highlight's
-    page); also what HTMX asks for to sort it or show more."""
+    page), or all of it (``whole``); also what HTMX asks for to sort it or show more."""
     url = pk_url("annotations:highlight_thread", highlight_id)
-    query = "&".join(
-        part
-        for part in (f"sort={sort}" if sort != DEFAULT_SORT else "", f"page={page}" * (page > 1))
-        if part
-    )
+    number = f"page={ALL_PAGES}" if whole else f"page={page}" * (page > 1)
+    order = f"sort={sort}" if sort != DEFAULT_SORT else ""
+    query = "&".join(part for part in (order, number) if part)
     return f"{url}?{query}" if query else url
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
+from django.urls import get_script_prefix
 from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone, localtime
 
 from annotations.discussion.locations import (
     DEFAULT_SORT,
@@ -66,6 +67,11 @@ class Node:
     closes: int = 0
     # Readable replies below it, at any depth: what collapsing its replies hides.
     replies_below: int = 0
+    # The request's time zone and URL prefix, looked up once for a whole thread by
+    # ``flatten`` (each lookup goes through a context-local: two per comment cost more than
+    # the rest of its dates and links); looked up here when a node is shown on its own.
+    tz: tzinfo | None = None
+    prefix: str | None = None
 
     def __post_init__(self) -> None:
         # What this viewer may do with it, worked out once: the template asks each of these
@@ -127,10 +133,10 @@ class Node:
     # and each escaped here once rather than by the template wherever it is shown.
     @cached_property
     def permalink(self) -> str:
-        return escape(pk_url("annotations:comment", self.comment.pk))
+        return escape(pk_url("annotations:comment", self.comment.pk, self.prefix))
 
     def _url(self, name: str) -> str:
-        return escape(pk_url(f"annotations:comment_{name}", self.comment.pk))
+        return escape(pk_url(f"annotations:comment_{name}", self.comment.pk, self.prefix))
 
     @cached_property
     def reply_url(self) -> str:
@@ -157,18 +163,22 @@ class Node:
     def flag_url(self) -> str:
         return self._url("flag")
 
+    @cached_property
+    def _created(self) -> datetime:
+        return localtime(self.comment.created_at, self.tz)
+
     @property
     def created_iso(self) -> str:
-        return SafeString(localtime(self.comment.created_at).isoformat())  # digits, -, :, +
+        return SafeString(self._created.isoformat())  # digits, -, :, +
 
     @property
     def created_text(self) -> str:
-        return short_date(self.comment.created_at)
+        return short_date(self._created)
 
     @property
     def edited_text(self) -> str:
         edited = self.comment.edited_at
-        return short_date(edited) if edited else ""
+        return short_date(localtime(edited, self.tz)) if edited else ""
 
     @property
     def author_name(self) -> str:
@@ -211,10 +221,16 @@ class ThreadPaging:
     number: int = 1
     pages: int = 1
     next_count: int = 0  # comments (not placeholders) on the next page
+    whole: bool = False  # the whole discussion on one page, as asked for by ``?page=all``
 
     @property
     def has_next(self) -> bool:
         return self.number < self.pages
+
+    @property
+    def whole_url(self) -> str:
+        """The whole discussion on one page, in this order: to read or print it at once."""
+        return highlight_thread_url(self.highlight_id, sort=self.sort, whole=True)
 
     @property
     def has_previous(self) -> bool:
@@ -232,7 +248,10 @@ class ThreadPaging:
     def sorts(self) -> list[SortChoice]:
         return [
             SortChoice(
-                key, label, highlight_thread_url(self.highlight_id, sort=key), key == self.sort
+                key,
+                label,
+                highlight_thread_url(self.highlight_id, sort=key, whole=self.whole),
+                key == self.sort,
             )
             for key, label in THREAD_SORTS.items()
         ]
@@ -258,8 +277,10 @@ def flatten(roots: Sequence[Node]) -> list[Node]:
     (``Node.closes``), so a template renders a whole thread in one flat loop."""
     order: list[Node] = []
     stack = [(root, 0) for root in reversed(roots)]
+    tz, prefix = get_current_timezone(), get_script_prefix()
     while stack:
         node, closes = stack.pop()
+        node.tz, node.prefix = tz, prefix
         order.append(node)
         node.closes = 0 if node.children else closes
         last = len(node.children) - 1
@@ -268,10 +289,9 @@ def flatten(roots: Sequence[Node]) -> list[Node]:
     return order
 
 
-def short_date(moment: datetime) -> str:
-    """As the ``date:"j M Y, H:i"`` filter writes it (29 Nov 2026, 17:14), in the current
-    time zone, at a fraction of its cost."""
-    local = localtime(moment)
+def short_date(local: datetime) -> str:
+    """As the ``date:"j M Y, H:i"`` filter writes it (29 Nov 2026, 17:14), for a time already
+    in the time zone to show, at a fraction of its cost."""
     # Digits, a month's name and punctuation: nothing to escape.
     return SafeString(f"{local.day} {MONTHS[local.month - 1]} {local:%Y, %H:%M}")
 

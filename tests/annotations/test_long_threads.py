@@ -211,6 +211,7 @@ def test_the_form_is_one_link_away_at_the_top_for_a_member(alice_client, client,
         ("?page=0", 404, ""),
         ("?page=two", 404, ""),
         ("?page=2", 404, ""),  # one page only
+        ("?page=ALL", 404, ""),
     ],
 )
 def test_bad_sorts_and_pages_are_refused_with_the_reason(client, talk, query, status, message):
@@ -275,3 +276,39 @@ def test_a_thread_page_names_likers_and_shows_what_the_viewer_liked(
     assert '<p class="likers-list">Liked by bob and maria.</p>' in first
     assert 'aria-pressed="true"' in first and f'hx-post="/comments/{liked.pk}/unlike/"' in first
     assert 'aria-pressed="false"' in second and '<span class="like-count">0 likes</span>' in second
+
+
+def test_the_whole_discussion_can_be_read_on_one_page(client, alice_highlight, alice, bob):
+    pairs(alice_highlight, [alice, bob], 2 * PAIRS_PER_PAGE + 10)  # three pages
+    second = client.get(thread_url(alice_highlight, page=2)).content.decode()
+    whole_url = thread_url(alice_highlight, page="all")
+    assert f'<a href="{whole_url}">All on one page</a>' in second
+
+    response = client.get(whole_url)
+
+    html = response.content.decode()
+    count = 2 * PAIRS_PER_PAGE + 10
+    assert response.status_code == 200
+    assert re.findall(r"<p>(Top \d+)</p>", html) == [f"Top {n}" for n in range(count)]
+    assert "more-comments" not in html and 'rel="next"' not in html
+    assert ", all on one page ·" in html  # the title says so
+    # Sorting it keeps it whole.
+    liked = thread_url(alice_highlight, sort="liked", page="all")
+    assert f'href="{liked.replace("&", "&amp;")}"' in html
+    assert client.get(liked).status_code == 200
+
+
+def test_a_comment_hidden_until_review_says_so_in_its_place_on_the_thread_page(
+    client, alice_highlight, alice, bob, say
+):
+    flagged = say(bob, "Top flagged", highlight=alice_highlight)
+    say(alice, "Reply below it", highlight=alice_highlight, parent=flagged)
+    Comment.objects.filter(pk=flagged.pk).update(
+        hidden_at=timezone.now(), hidden_automatically=True, hidden_reason="Flagged."
+    )
+    Document.objects.filter(pk=alice_highlight.document_id).page_changed()
+
+    html = client.get(thread_url(alice_highlight)).content.decode()
+
+    assert "This comment is hidden until a moderator reviews it." in html
+    assert "Top flagged" not in html and "Reply below it" in html
