@@ -30,6 +30,7 @@ class DocumentAdmin(admin.ModelAdmin):
 class DivisionAdmin(admin.ModelAdmin):
     list_display = ["title", "document", "kind", "number", "order"]
     list_filter = ["document", "kind"]
+    fields = ["document", "kind", "number", "title", "order"]
 
 
 @admin.register(Article)

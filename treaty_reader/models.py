@@ -77,7 +77,42 @@ class Document(models.Model):
 _BY_SLUG = PreparedQuery(lambda slug: Document.objects.filter(slug=slug), PLACEHOLDER_TEXT)
 
 
-class Division(models.Model):
+class DocumentPart(models.Model):
+    """A part of a document (a division, an article, a clause), shown on the document's page
+    at its ``anchor``."""
+
+    # Declared by each part, for its own name on the document (``document.clauses``).
+    document: models.ForeignKey[Document, Document]
+
+    class Meta:
+        abstract = True
+
+    def get_absolute_url(self) -> str:
+        return f"{self.document.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def anchor(self) -> str:
+        """Where the part is on the document's page: the ``id`` of its element."""
+        raise NotImplementedError
+
+
+class PlacedPart(DocumentPart):
+    """A part with its place in the document's reading order, one part to a place (the
+    import renumbers them: ``services.ORDER_PARKING``)."""
+
+    order = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+        ordering = ["document", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "order"], name="%(class)s_unique_order_per_document"
+            ),
+        ]
+
+
+class Division(PlacedPart):
     """A top-level part of a document: preamble, plenipotentiaries, a Part, or the closing."""
 
     class Kind(models.TextChoices):
@@ -90,14 +125,10 @@ class Division(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     number = models.PositiveSmallIntegerField(null=True, blank=True)
     title = models.CharField(max_length=200)
-    order = models.PositiveIntegerField()
 
-    class Meta:
-        ordering = ["document", "order"]
+    class Meta(PlacedPart.Meta):
         constraints = [
-            models.UniqueConstraint(
-                fields=["document", "order"], name="division_unique_order_per_document"
-            ),
+            *PlacedPart.Meta.constraints,
             models.UniqueConstraint(
                 fields=["document", "kind", "number"],
                 name="division_unique_part_number_per_document",
@@ -108,15 +139,12 @@ class Division(models.Model):
     def __str__(self) -> str:
         return f"{self.document}: {self.title}"
 
-    def get_absolute_url(self) -> str:
-        return f"{self.document.get_absolute_url()}#{self.anchor}"
-
     @property
     def anchor(self) -> str:
         return f"part-{self.number}" if self.kind == self.Kind.PART else self.kind
 
 
-class Article(models.Model):
+class Article(DocumentPart):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="articles")
     division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="articles")
     number = models.PositiveSmallIntegerField()
@@ -133,9 +161,6 @@ class Article(models.Model):
     def __str__(self) -> str:
         return f"{self.document}: Article {self.roman}"
 
-    def get_absolute_url(self) -> str:
-        return f"{self.document.get_absolute_url()}#{self.anchor}"
-
     @property
     def roman(self) -> str:
         return to_roman(self.number)
@@ -150,7 +175,7 @@ class ClauseQuerySet(models.QuerySet["Clause"]):
         return self.select_related("division", "article").order_by("order")
 
 
-class Clause(models.Model):
+class Clause(PlacedPart):
     """A paragraph or numbered section of treaty text, addressed by a key that survives edits."""
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="clauses")
@@ -158,7 +183,6 @@ class Clause(models.Model):
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="clauses", null=True, blank=True
     )
-    order = models.PositiveIntegerField()
     number = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Section number, where the text numbers it."
     )
@@ -167,14 +191,11 @@ class Clause(models.Model):
 
     objects = ClauseQuerySet.as_manager()
 
-    class Meta:
-        ordering = ["document", "order"]
+    class Meta(PlacedPart.Meta):
         constraints = [
+            *PlacedPart.Meta.constraints,
             models.UniqueConstraint(
                 fields=["document", "key"], name="clause_unique_key_per_document"
-            ),
-            models.UniqueConstraint(
-                fields=["document", "order"], name="clause_unique_order_per_document"
             ),
             models.CheckConstraint(condition=~models.Q(text=""), name="clause_text_not_empty"),
         ]
@@ -182,5 +203,6 @@ class Clause(models.Model):
     def __str__(self) -> str:
         return f"{self.document}: {self.key}"
 
-    def get_absolute_url(self) -> str:
-        return f"{self.document.get_absolute_url()}#{self.key}"
+    @property
+    def anchor(self) -> str:
+        return self.key

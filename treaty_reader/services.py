@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 
 from .models import Article, Clause, Division, Document
 from .signals import text_corrected, text_imported
-from .sources.common import ParsedDocument
+from .sources.common import ParsedArticle, ParsedDivision, ParsedDocument
 
 # Added to every ``order`` before renumbering: the (document, order) constraints cannot be
 # deferred on SQLite, and rows may swap places.
 ORDER_PARKING = 1_000_000
+
+Key = TypeVar("Key", bound=Hashable)
+Part = TypeVar("Part")
+Row = TypeVar("Row", bound=models.Model)
 
 
 @dataclass
@@ -99,48 +104,68 @@ def document_import(*, parsed: ParsedDocument) -> ImportReport:
     return report
 
 
+def _sync_rows(
+    existing: dict[Key, Row],
+    wanted: Iterable[tuple[Key, Part]],
+    *,
+    create: Callable[[Part], Row],
+    update: Callable[[Row, Part], None],
+) -> dict[int, Row]:
+    """Match each parsed part with the stored row of the same key: ``update`` brings that
+    row up to date, or ``create`` makes one; rows no part matched are deleted. Returns the
+    rows by ``id()`` of their parsed part, for the parts inside them to find."""
+    out: dict[int, Row] = {}
+    for key, part in wanted:
+        row = existing.pop(key, None)
+        if row is None:
+            row = create(part)
+        else:
+            update(row, part)
+        out[id(part)] = row
+    for row in existing.values():
+        row.delete()
+    return out
+
+
 def _sync_divisions(document: Document, parsed: ParsedDocument) -> dict[int, Division]:
     existing = {(d.kind, d.number): d for d in document.divisions.all()}
-    wanted = {(d.kind, d.number): (order, d) for order, d in enumerate(parsed.divisions)}
     document.divisions.update(order=F("order") + ORDER_PARKING)
-    out: dict[int, Division] = {}
-    for key, (order, parsed_division) in wanted.items():
-        division = existing.pop(key, None)
-        if division is None:
-            division = Division.objects.create(
-                document=document, kind=parsed_division.kind, number=parsed_division.number,
-                title=parsed_division.title, order=order,
-            )  # fmt: skip
-        else:
-            division.title, division.order = parsed_division.title, order
-            division.save(update_fields=["title", "order"])
-        out[id(parsed_division)] = division
-    for division in existing.values():
-        division.delete()
-    return out
+    orders = {id(d): order for order, d in enumerate(parsed.divisions)}
+
+    def create(part: ParsedDivision) -> Division:
+        return Division.objects.create(
+            document=document, kind=part.kind, number=part.number, title=part.title,
+            order=orders[id(part)],
+        )  # fmt: skip
+
+    def update(division: Division, part: ParsedDivision) -> None:
+        division.title, division.order = part.title, orders[id(part)]
+        division.save(update_fields=["title", "order"])
+
+    wanted = {(d.kind, d.number): d for d in parsed.divisions}
+    return _sync_rows(existing, wanted.items(), create=create, update=update)
 
 
 def _sync_articles(
     document: Document, parsed: ParsedDocument, divisions: dict[int, Division]
 ) -> dict[int, Article]:
+    division_of = {id(a): divisions[id(d)] for d in parsed.divisions for a in d.articles}
+
+    def create(part: ParsedArticle) -> Article:
+        return Article.objects.create(
+            document=document, division=division_of[id(part)], number=part.number,
+            heading=part.heading,
+        )  # fmt: skip
+
+    def update(article: Article, part: ParsedArticle) -> None:
+        division = division_of[id(part)]
+        if (article.division_id, article.heading) != (division.pk, part.heading):
+            article.division, article.heading = division, part.heading
+            article.save(update_fields=["division", "heading"])
+
     existing = {a.number: a for a in document.articles.all()}
-    out: dict[int, Article] = {}
-    for parsed_division in parsed.divisions:
-        division = divisions[id(parsed_division)]
-        for parsed_article in parsed_division.articles:
-            article = existing.pop(parsed_article.number, None)
-            if article is None:
-                article = Article.objects.create(
-                    document=document, division=division, number=parsed_article.number,
-                    heading=parsed_article.heading,
-                )  # fmt: skip
-            elif (article.division_id, article.heading) != (division.pk, parsed_article.heading):
-                article.division, article.heading = division, parsed_article.heading
-                article.save(update_fields=["division", "heading"])
-            out[id(parsed_article)] = article
-    for article in existing.values():
-        article.delete()
-    return out
+    wanted = [(a.number, a) for d in parsed.divisions for a in d.articles]
+    return _sync_rows(existing, wanted, create=create, update=update)
 
 
 def _sync_clauses(

@@ -28,31 +28,21 @@ __all__ = ["excerpt", "mentioned_names", "quote_as_markdown", "quoted_names", "r
 # keeps the member's own hierarchy instead of flattening every heading to one level.
 HEADING_DEMOTION = 2
 
-ALLOWED_TAGS = {
-    "a",
-    "blockquote",
-    "br",
-    "code",
-    "em",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "li",
-    "ol",
-    "p",
-    "pre",
-    "s",
-    "strong",
-    "ul",
-}
-# ``rel`` is deliberately absent: nh3 sets it on every link from LINK_REL.
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
-# The one class a member's HTML may carry: the link an @mention becomes.
-ALLOWED_CLASSES = {"a": {"mention"}}
-ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
-LINK_REL = "nofollow ugc noopener"
+# The sanitiser, with its allow-list: all the HTML a rendered comment may hold. Whatever
+# else the parser lets through is removed here.
+_cleaner = nh3.Cleaner(
+    tags={
+        "a", "blockquote", "br", "code", "em", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p",
+        "pre", "s", "strong", "ul",
+    },
+    # ``rel`` is deliberately absent: nh3 sets it on every link from ``link_rel``.
+    attributes={"a": {"href", "title"}, "ol": {"start"}},
+    # The one class a member's HTML may carry: the link an @mention becomes.
+    allowed_classes={"a": {"mention"}},
+    url_schemes={"http", "https", "mailto"},
+    link_rel="nofollow ugc noopener",
+    strip_comments=True,
+)  # fmt: skip
 
 # Tags that do not separate words in running text; every other tag does (for excerpts).
 _INLINE_TAGS = {"a", "code", "em", "s", "strong"}
@@ -153,14 +143,6 @@ def _build_parser() -> MarkdownIt:
 
 
 _parser = _build_parser()
-_cleaner = nh3.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    url_schemes=ALLOWED_URL_SCHEMES,
-    link_rel=LINK_REL,
-    allowed_classes=ALLOWED_CLASSES,
-    strip_comments=True,
-)
 
 
 def render_markdown(source: str, *, mentions: Mapping[str, str] | None = None) -> str:

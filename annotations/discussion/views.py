@@ -91,17 +91,14 @@ def create(
         # A parent from another thread is not shown as "replying to" it.
         same_thread = parent is not None and services.in_thread(parent, document, highlight)
         shown_parent = parent if same_thread else None
-        context = compose_context(
+        return render_compose(
+            request,
             document=document,
             highlight=highlight,
             parent=shown_parent,
             form=form,
-            inline=bool(request.htmx),
+            status=422,
         )
-        if request.htmx:
-            return render(request, "annotations/discussion/compose.html#form", context, status=422)
-        context["back_url"] = _back_url(document, highlight, shown_parent)
-        return render(request, "annotations/discussion/compose.html", context, status=422)
 
     if not request.htmx:
         return HttpResponseRedirect(locations.comment_location(comment))
@@ -120,6 +117,25 @@ def create(
         comment_count=threads.highlight_comment_count(highlight) if highlight else None,
     )
     return render(request, "annotations/discussion/posted.html", context, status=201)
+
+
+def render_compose(
+    request: HtmxHttpRequest,
+    *,
+    document: Document,
+    highlight: Highlight | None,
+    parent: Comment | None,
+    form: CommentForm,
+    status: int = 200,
+) -> HttpResponse:
+    """The comment form: in place for HTMX, otherwise a page of its own with a way back."""
+    context = compose_context(
+        document=document, highlight=highlight, parent=parent, form=form, inline=bool(request.htmx)
+    )
+    if request.htmx:
+        return render(request, "annotations/discussion/compose.html#form", context, status=status)
+    context["back_url"] = _back_url(document, highlight, parent)
+    return render(request, "annotations/discussion/compose.html", context, status=status)
 
 
 def _back_url(document: Document, highlight: Highlight | None, parent: Comment | None) -> str:
@@ -169,17 +185,13 @@ def comment_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     initial: dict[str, object] = {"parent": comment.pk}
     if quote.strip() and quoted_from(comment.body_html, quote):
         initial["body"] = quote_as_markdown(quote, comment.author_name)
-    context = compose_context(
+    return render_compose(
+        request,
         document=comment.document,
         highlight=comment.highlight,
         parent=comment,
         form=CommentForm(initial=initial),
-        inline=bool(request.htmx),
     )
-    if request.htmx:
-        return render(request, "annotations/discussion/compose.html#form", context)
-    context["back_url"] = locations.comment_location(comment)
-    return render(request, "annotations/discussion/compose.html", context)
 
 
 # Reading one comment --------------------------------------------------------------------

@@ -36,7 +36,7 @@ from annotations.moderation.admin_tools import (
     changelist_url,
     comment_place,
     confirm_action,
-    member_link,
+    member_column,
     place_label,
     plural,
     staff,
@@ -65,16 +65,11 @@ class FlagInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    flagged_by = member_column("flagger", "flagged by")
+    resolver = member_column("resolved_by", "resolved by")
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Flag]:
         return super().get_queryset(request).select_related("flagger", "resolved_by")
-
-    @admin.display(description="flagged by")
-    def flagged_by(self, flag: Flag) -> str:
-        return member_link(flag.flagger)
-
-    @admin.display(description="resolved by")
-    def resolver(self, flag: Flag) -> str:
-        return member_link(flag.resolved_by)
 
 
 @dataclass(frozen=True)
@@ -160,6 +155,7 @@ class CommentAdmin(ReviewQueueAdmin, ReviewOnlyAdmin):
     ]
     inlines = [FlagInline]
     actions = [comment_action(act) for act in COMMENT_ACTS]
+    hider = member_column("hidden_by", "hidden by")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Comment]:
         return (
@@ -188,10 +184,6 @@ class CommentAdmin(ReviewQueueAdmin, ReviewOnlyAdmin):
     @admin.display(description="where")
     def place(self, comment: Comment) -> str:
         return comment_place(comment)
-
-    @admin.display(description="hidden by")
-    def hider(self, comment: Comment) -> str:
-        return member_link(comment.hidden_by)
 
     @admin.display(description="status")
     def status(self, comment: Comment) -> str:
@@ -249,6 +241,8 @@ class FlagAdmin(ReviewOnlyAdmin):
         "resolver",
     ]
     actions = ["dismiss_flags"]
+    flagged_by = member_column("flagger", "flagged by")
+    resolver = member_column("resolved_by", "resolved by")
 
     def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # The review queue and a member's page link to the flags against a member.
@@ -260,14 +254,6 @@ class FlagAdmin(ReviewOnlyAdmin):
     def comment_excerpt(self, flag: Flag) -> str:
         url = reverse("admin:annotations_comment_change", args=[flag.comment_id])
         return format_html('<a href="{}">{}</a>', url, excerpt(flag.comment.body, 60) or "(empty)")
-
-    @admin.display(description="flagged by")
-    def flagged_by(self, flag: Flag) -> str:
-        return member_link(flag.flagger)
-
-    @admin.display(description="resolved by")
-    def resolver(self, flag: Flag) -> str:
-        return member_link(flag.resolved_by)
 
     @admin.display(description="state")
     def state(self, flag: Flag) -> str:
@@ -318,6 +304,7 @@ class HighlightAdmin(ReviewOnlyAdmin):
         "updated_at",
         "comments",
     ]
+    author_link = member_column("author", "author")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Highlight]:
         highlights = super().get_queryset(request).select_related("author", "document")
@@ -326,10 +313,6 @@ class HighlightAdmin(ReviewOnlyAdmin):
     @admin.display(description="treaty")
     def treaty(self, highlight: Highlight) -> str:
         return str(highlight.document)
-
-    @admin.display(description="author")
-    def author_link(self, highlight: Highlight) -> str:
-        return member_link(highlight.author)
 
     @admin.display(description="quote", ordering="exact")
     def quote_excerpt(self, highlight: Highlight) -> str:

@@ -30,7 +30,7 @@ from annotations.moderation.admin_tools import (
     SuspensionStateFilter,
     changelist_url,
     confirm_action,
-    member_link,
+    member_column,
     plural,
     staff,
     suspension_state,
@@ -44,13 +44,8 @@ class SuspensionColumns:
     def state(self, suspension: Suspension) -> str:
         return suspension_state(suspension)
 
-    @admin.display(description="suspended by")
-    def suspended_by(self, suspension: Suspension) -> str:
-        return member_link(suspension.created_by)
-
-    @admin.display(description="lifted by")
-    def lifter(self, suspension: Suspension) -> str:
-        return member_link(suspension.lifted_by)
+    suspended_by = member_column("created_by", "suspended by")
+    lifter = member_column("lifted_by", "lifted by")
 
 
 SUSPENSION_INLINE_FIELDS = (
@@ -208,6 +203,7 @@ class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
     search_fields = ["user__username", "reason"]
     actions = ["lift_suspensions"]
     form = SuspensionForm
+    member = member_column("user", "member")
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view(self.member_search_view)
@@ -273,10 +269,6 @@ class SuspensionAdmin(SuspensionColumns, admin.ModelAdmin):
         return super().log_change(
             request, obj, f"Changed: {obj.user} suspended {obj.until_text}. Reason: {obj.reason}"
         )
-
-    @admin.display(description="member")
-    def member(self, suspension: Suspension) -> str:
-        return member_link(suspension.user)
 
     @admin.action(description="Lift these members’ suspensions", permissions=["change"])
     def lift_suspensions(self, request: HttpRequest, queryset: QuerySet[Suspension]) -> None:

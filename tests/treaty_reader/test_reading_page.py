@@ -9,7 +9,7 @@ import emoji
 import pytest
 from django.core.management import call_command
 
-from treaty_reader.sources.common import SECTION, split_blocks
+from treaty_reader.sources.blocks import SECTION, split_blocks
 from treaty_reader.sources.forum_post import BULLET, PART_MARKER
 
 from ..conftest import SOURCE

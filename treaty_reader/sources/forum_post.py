@@ -7,18 +7,14 @@ import re
 
 from treaty_reader.numerals import parse_number, to_roman
 
+from .blocks import SECTION, Block, document_heading, signature_details, split_blocks
 from .common import (
-    SECTION,
-    Block,
     ParsedArticle,
     ParsedClause,
     ParsedDivision,
     ParsedDocument,
     ParsedReply,
     SourceError,
-    document_heading,
-    signature_details,
-    split_blocks,
 )
 
 PART_MARKER = re.compile(r"^\[\s*Part\s+([^\]]+?)\s*\]$", re.IGNORECASE)

@@ -9,19 +9,8 @@ from django.utils.text import slugify
 
 from treaty_reader.numerals import parse_number, to_roman
 
-from .common import (
-    HEADING,
-    SECTION,
-    Block,
-    ParsedArticle,
-    ParsedClause,
-    ParsedDivision,
-    ParsedDocument,
-    SourceError,
-    document_heading,
-    signature_details,
-    split_blocks,
-)
+from .blocks import HEADING, SECTION, Block, document_heading, signature_details, split_blocks
+from .common import ParsedArticle, ParsedClause, ParsedDivision, ParsedDocument, SourceError
 
 PART_HEADING = re.compile(r"^Part\s+(\w+)\s*(?:[:.—–-]\s*(.*))?$", re.IGNORECASE)
 ARTICLE_HEADING = re.compile(r"^Article\s+(\w+)\s*(?:[:.—–-]\s*(.*))?$", re.IGNORECASE)
