@@ -282,11 +282,14 @@ class Like(models.Model):
 
 class Notification(models.Model):
     """Something a member should hear about: a reply, a quote or a mention of them, a new
-    comment where they watch, likes on their comment, or a moderator hiding it.
+    comment where they watch, likes on their comment, a moderator hiding it, or a correction
+    of the text that moved their highlight onto other words or orphaned it.
 
     One row per event and member: a reply that also quotes and mentions you is one
     notification (``kind`` is the strongest reason, ``reason`` says all of them). Likes on
-    one comment are one row, brought back up by each new like. Who is told of what is
+    one comment are one row, brought back up by each new like; so is a text change, by each
+    correction until its author reviews it. Each is about a comment or, for
+    ``TEXT_CHANGED``, a ``TextChange``: exactly one of the two. Who is told of what is
     decided in one place, ``annotations.notifications.services``.
     """
 
@@ -297,11 +300,12 @@ class Notification(models.Model):
         WATCHED = "watched", "New in something you watch"
         LIKE = "like", "Likes"
         HIDDEN = "hidden", "Hidden by a moderator"
+        TEXT_CHANGED = "text_changed", "Your highlight’s words changed"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.REPLY)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REPLY)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -310,7 +314,17 @@ class Notification(models.Model):
         blank=True,
         help_text="Who did it (the latest liker for likes); empty for a moderator's action.",
     )
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="notifications", null=True, blank=True
+    )
+    text_change = models.ForeignKey(
+        "TextChange",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        null=True,
+        blank=True,
+        help_text="The highlight a correction changed, for its author.",
+    )
     reason = models.CharField(
         max_length=500, blank=True, help_text="What happened, as the member is told it."
     )
@@ -342,13 +356,31 @@ class Notification(models.Model):
             ),
         ]
         constraints = [
+            # A text change's row has no comment: NULLs never collide, so this holds
+            # comments' notifications alone, as it did before text changes were told.
             models.UniqueConstraint(
                 fields=["recipient", "comment", "kind"], name="notification_once_per_event"
+            ),
+            # Not partial, so upserts (ON CONFLICT) can name it on PostgreSQL too; the check
+            # below leaves ``text_change`` empty in every other kind.
+            models.UniqueConstraint(
+                fields=["recipient", "text_change"], name="notification_once_per_text_change"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(comment__isnull=False, text_change__isnull=True) & ~Q(kind="text_changed")
+                )
+                | Q(comment__isnull=True, text_change__isnull=False, kind="text_changed"),
+                name="notification_of_a_comment_or_a_text_change",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} on comment {self.comment_id} for {self.recipient}"
+        if self.text_change_id is not None:
+            about = f"text change {self.text_change_id}"
+        else:
+            about = f"comment {self.comment_id}"
+        return f"{self.get_kind_display()} on {about} for {self.recipient}"
 
     @property
     def is_unread(self) -> bool:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -36,3 +37,11 @@ def problem(
     """A clear message with the right status: a fragment for HTMX, a page otherwise."""
     template = "problem.html#problem" if request.htmx else "problem.html"
     return render(request, template, {"message": message, "title": title}, status=status)
+
+
+def posted_back(request: HttpRequest, default: str) -> str:
+    """Where a form asks to be sent after it is done (its ``next`` field), if that is a page
+    of this site; ``default`` otherwise, so ``next`` is never an open redirect."""
+    target = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if target and safe else default

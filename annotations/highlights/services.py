@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from annotations.highlights import anchoring
 from annotations.models import HIGHLIGHT_NOTE_MAX_LENGTH, Comment, Highlight
+from annotations.notifications.services import notifications_text_change_read
 from treaty_reader.models import Clause, Document
 
 
@@ -77,12 +78,16 @@ def highlight_set_visibility(*, highlight: Highlight, visibility: str) -> None:
 
 @transaction.atomic
 def highlight_delete(*, highlight: Highlight) -> str:
-    """Delete a highlight; if others replied to it, withdraw it so their discussion stays."""
+    """Delete a highlight; if others replied to it, withdraw it so their discussion stays.
+
+    What told its author that a correction changed it goes with a deleted highlight (the
+    rows cascade) and is read for a withdrawn one: there is nothing left to review."""
     Document.objects.filter(pk=highlight.document_id).page_changed()
     others_replied = highlight.comments.exclude(author_id=highlight.author_id).exists()
     if others_replied:
         highlight.withdrawn_at = timezone.now()
         highlight.save(update_fields=["withdrawn_at", "updated_at"])
+        notifications_text_change_read(highlight=highlight)
         return WITHDRAWN
     highlight.delete()
     return DELETED

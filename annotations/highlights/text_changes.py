@@ -5,9 +5,10 @@ positions, and returns a plain ``ReanchorReport``: the counts per status and, fo
 highlight that did not stay put, its old and new words. The import command prints it with
 ``format_reanchor_report`` (a dry run rolls the import back and prints the same).
 
-A highlight put on different words ("fuzzy") or orphaned tells its author: until there are
-notifications, a ``TextChange`` row is kept, listed on the author's page until they confirm
-it, re-select the passage or delete the highlight.
+A highlight put on different words ("fuzzy") or orphaned tells its author: a ``TextChange``
+row is kept, listed on the author's page until they confirm it, re-select the passage or
+delete the highlight, and a notification tells them of it (on their notifications page, and
+by mail if they chose mail), in the same transaction.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from django.utils.text import Truncator
 from annotations.highlights.reanchoring import ReanchorStatus, reanchor
 from annotations.highlights.services import document_text
 from annotations.models import Highlight, TextChange
+from annotations.notifications.services import notifications_text_change_read, notify_text_changed
 from treaty_reader.models import Document
 
 STATUSES: tuple[ReanchorStatus, ...] = ("unchanged", "moved", "fuzzy", "orphaned")
@@ -53,14 +55,16 @@ def highlights_reanchor(*, document: Document) -> ReanchorReport:
     """Find every highlight of a document again in its current text.
 
     Orphans keep their quote (a later correction may anchor them again). Authors of
-    highlights now on different words, or newly orphaned, get a ``TextChange`` to review.
-    Queries: a fixed handful, whatever the number of highlights.
+    highlights now on different words, or newly orphaned, get a ``TextChange`` to review,
+    and a notification of it. Queries: a fixed handful, whatever the number of highlights
+    (the bulk writes go 500 rows a statement).
     """
     doc = document_text(document)
     highlights = list(Highlight.objects.select_for_update().filter(document=document))
     authors = dict(
         User.objects.filter(pk__in={h.author_id for h in highlights}).values_list("pk", "username")
     )
+    was_orphaned = {h.pk for h in highlights if h.is_orphaned}  # before the loop changes them
     counts: Counter[str] = Counter()
     changes: list[HighlightChange] = []
     rewritten: list[Highlight] = []
@@ -90,16 +94,23 @@ def highlights_reanchor(*, document: Document) -> ReanchorReport:
             highlight.status = Highlight.Status.ANCHORED
             rewritten.append(highlight)
     Highlight.objects.bulk_update(rewritten, [*ANCHOR_FIELDS, "status"], batch_size=500)
-    _record_text_changes(changes)
+    _record_text_changes(changes, was_orphaned=was_orphaned)
     Document.objects.filter(pk=document.pk).page_changed()
     return ReanchorReport(
         counts={status: counts[status] for status in STATUSES}, changes=tuple(changes)
     )
 
 
-def _record_text_changes(changes: list[HighlightChange]) -> None:
-    """Open (or update) a ``TextChange`` for each fuzzy or orphaned highlight; close the
-    open ones of highlights found again on the very words their authors chose."""
+def _record_text_changes(changes: list[HighlightChange], *, was_orphaned: set[int]) -> None:
+    """Open (or update) a ``TextChange`` for each highlight this correction put on other
+    words or orphaned, and tell its author; close the open ones of highlights found again
+    on the very words their authors chose (their notifications go with them: nothing is
+    left to review).
+
+    A highlight that was an orphan before (``was_orphaned``, read before this re-anchoring
+    saved anything) and still is, is no news: its open change stays as it is, and one its
+    author confirmed ("keep it as an orphan") is not opened again by every later
+    correction."""
     now = timezone.now()
     open_changes = {
         change.highlight_id: change
@@ -112,6 +123,8 @@ def _record_text_changes(changes: list[HighlightChange]) -> None:
         existing = open_changes.get(change.highlight_id)
         if existing is not None and change.new_exact == existing.old_exact:
             resolved.append(existing.pk)
+        elif change.status == "orphaned" and change.highlight_id in was_orphaned:
+            continue
         elif change.status in ("fuzzy", "orphaned"):
             if existing is None:
                 created.append(
@@ -129,14 +142,18 @@ def _record_text_changes(changes: list[HighlightChange]) -> None:
                 updated.append(existing)
     TextChange.objects.bulk_create(created, batch_size=500)
     TextChange.objects.bulk_update(updated, ["status", "new_exact", "changed_at"], batch_size=500)
+    notify_text_changed(changes=[*created, *updated])
     TextChange.objects.filter(pk__in=resolved).delete()
 
 
+@transaction.atomic
 def text_change_confirm(*, change: TextChange) -> None:
-    """The author has seen the change and accepts the highlight as it now is."""
+    """The author has seen the change and accepts the highlight as it now is; the
+    notification that told them of it is read."""
     if change.confirmed_at is None:
         change.confirmed_at = timezone.now()
         change.save(update_fields=["confirmed_at"])
+    notifications_text_change_read(highlight=change.highlight)
 
 
 def format_reanchor_report(report: ReanchorReport, *, details: bool = True) -> list[str]:

@@ -30,4 +30,9 @@ urlpatterns = [
         views.text_change_confirm,
         name="text_change_confirm",
     ),
+    path(
+        "highlights/text-changes/<int:pk>/reselect/",
+        views.text_change_reselect,
+        name="text_change_reselect",
+    ),
 ]

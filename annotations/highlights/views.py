@@ -21,13 +21,14 @@ from annotations.highlights import services, text_changes
 from annotations.highlights.anchoring import AnchorError
 from annotations.highlights.forms import ClauseAnnotateForm, HighlightForm, NoteForm, VisibilityForm
 from annotations.models import Highlight, TextChange
+from annotations.notifications.services import notifications_text_change_read
 from annotations.permissions import (
     login_redirect,
     member_write,
     visible_highlight_or_404,
     write_refusal,
 )
-from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, problem
+from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, posted_back, problem
 from treaty_reader.models import Clause, Document
 from treaty_reader.page_cache import cached_page
 from treaty_reader.ratelimits import limit
@@ -281,27 +282,44 @@ def highlight_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     )
     if not request.htmx:
         messages.success(request, message)
-        return HttpResponseRedirect(document.get_absolute_url())
+        # The notifications page deletes it too, and asks to come back.
+        return HttpResponseRedirect(posted_back(request, document.get_absolute_url()))
     refreshed = rendered_clauses(request, document, span, written=True)
     context = {"message": message, "refreshed": refreshed}
     return render(request, "annotations/highlights/highlight.html#deleted", context)
 
 
+def _open_change_or_404(request: AuthenticatedHttpRequest, pk: int) -> TextChange:
+    """The member's own change still waiting for review. Another member's does not exist for
+    this one (404): it would reveal a highlight that may be private."""
+    return get_object_or_404(
+        TextChange.objects.filter(confirmed_at__isnull=True).select_related("highlight__document"),
+        pk=pk,
+        highlight__author=request.user,
+    )
+
+
 @member_write
 def text_change_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Accept a highlight a correction of the text changed, as it now is; the change leaves
-    the member's list (``text_changes``).
-
-    Another member's change does not exist for this one (404): it would reveal a highlight
-    that may be private.
-    """
-    change = get_object_or_404(
-        TextChange.objects.filter(confirmed_at__isnull=True), pk=pk, highlight__author=request.user
-    )
+    the member's list (``text_changes``) and its notification is read. The notifications
+    page asks (``next``) to come back to it."""
+    change = _open_change_or_404(request, pk)
     text_changes.text_change_confirm(change=change)
     if request.htmx:
         context = {"text_changes": text_changes.open_text_changes(request.user)}
         return render(request, "annotations/highlights/text_changes.html#section", context)
     messages.success(request, "Confirmed: the highlight stays as it is now.")
     url = reverse("member", kwargs={"username": request.user.get_username()})
-    return HttpResponseRedirect(f"{url}#text-changes")
+    return HttpResponseRedirect(posted_back(request, f"{url}#text-changes"))
+
+
+@member_write
+def text_change_reselect(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Go and select the passage again, from the notification of the change: it is read,
+    and the member lands on the paragraph the highlight began in. The change stays open
+    until they confirm the old highlight or delete it."""
+    change = _open_change_or_404(request, pk)
+    notifications_text_change_read(highlight=change.highlight)
+    highlight = change.highlight
+    return HttpResponseRedirect(f"{highlight.document.get_absolute_url()}#{highlight.start_key}")

@@ -21,12 +21,19 @@ if TYPE_CHECKING:
 def visible_to(user: User) -> Q:
     """Notifications about what this member may still read: nothing on a highlight they may
     not see, nothing about a deleted comment, and a hidden one only when the notification
-    tells its author that it was hidden."""
+    tells its author that it was hidden; a correction's change to a highlight only to its
+    author, and not once they withdrew it."""
     where = Q(comment__highlight__isnull=True) | highlights_visible_to(user, "comment__highlight__")
     words = readable("comment__") | Q(
         kind=Notification.Kind.HIDDEN, comment__deleted_at__isnull=True
     )
-    return where & words
+    about_comment = Q(comment__isnull=False) & where & words
+    about_text_change = Q(
+        kind=Notification.Kind.TEXT_CHANGED,
+        text_change__highlight__author_id=user.pk,
+        text_change__highlight__withdrawn_at__isnull=True,
+    )
+    return about_comment | about_text_change
 
 
 def notifications_for(user: User) -> QuerySet[Notification]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -64,10 +64,15 @@ def pending(now: dt.datetime) -> QuerySet[Notification]:
     words = readable("comment__") | Q(
         kind=Notification.Kind.HIDDEN, comment__deleted_at__isnull=True
     )
+    # As ``badge.visible_to``: a text change is its highlight's author's, while not withdrawn.
+    about_text_change = Q(
+        kind=Notification.Kind.TEXT_CHANGED,
+        text_change__highlight__author_id=F("recipient_id"),
+        text_change__highlight__withdrawn_at__isnull=True,
+    )
     return Notification.objects.filter(
-        words,
+        (Q(comment__isnull=False) & words & Exists(visible)) | about_text_change,
         Exists(wants),
-        Exists(visible),
         emailed_at__isnull=True,
         read_at__isnull=True,
         recipient__is_active=True,

@@ -12,12 +12,16 @@ The rules (Hypothesis's notifier keeps the same ones), each tested:
 - one notification per event per member, whatever the number of reasons: a reply that also
   quotes and mentions you is one notification, saying all three;
 - likes on one comment are one notification ("bob and 3 others liked…"), raised again by
-  each new like.
+  each new like;
+- a correction of the text that puts a highlight on other words, or orphans it, tells its
+  author and nobody else (a private highlight is theirs alone), never for a highlight they
+  withdrew, and once while they have not reviewed it: a later correction brings the same
+  notification back up, unread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from django.contrib.auth.models import User
 from django.db import connection
@@ -29,6 +33,7 @@ from annotations.models import (
     Comment,
     Highlight,
     Notification,
+    TextChange,
     Watch,
 )
 from annotations.notifications.mentions import members_named
@@ -45,6 +50,11 @@ ON_HIGHLIGHT = "commented on your highlight"
 QUOTED = "quoted you"
 MENTIONED = "mentioned you"
 LIKED = "liked your comment"
+# What a correction did to a highlight (``TextChange.Status``), as its author is told.
+TEXT_CHANGED = {
+    TextChange.Status.FUZZY: "changed the words of your highlight",
+    TextChange.Status.ORPHANED: "orphaned your highlight",
+}
 _STRENGTH = [Kind.REPLY, Kind.QUOTE, Kind.MENTION, Kind.WATCHED]
 
 
@@ -234,6 +244,44 @@ def notify_hidden(*, comments: QuerySet[Comment], reason: str) -> None:
         cursor.execute(sql, [Kind.HIDDEN, timezone.now(), *params, reason, Kind.HIDDEN])
 
 
+def notify_text_changed(*, changes: Sequence[TextChange]) -> None:
+    """Tell each author what a correction did to their highlight (these changes were just
+    opened or updated, in the same transaction). One query to learn whose they are, then
+    one upsert per 500: a correction that changes thousands of highlights costs a handful
+    of statements. A change already told of is told again in the same row: unread, back
+    at the top, saying what the highlight marks now, and mailed again to who wants mail."""
+    if not changes:
+        return
+    told = (
+        TextChange.objects.filter(
+            pk__in=[change.pk for change in changes],
+            highlight__withdrawn_at__isnull=True,
+            highlight__author__is_active=True,
+        )
+        .order_by("pk")
+        .values_list("pk", "highlight__author_id", "status", "changed_at")
+    )
+    notices = [
+        Notification(
+            recipient_id=author,
+            kind=Kind.TEXT_CHANGED,
+            text_change_id=pk,
+            reason=TEXT_CHANGED[TextChange.Status(status)],
+            created_at=changed_at,
+        )
+        for pk, author, status, changed_at in told
+    ]
+    Notification.objects.bulk_create(
+        notices,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["recipient", "text_change"],
+        update_fields=[
+            "reason", "created_at", "read_at", "emailed_at", "email_claim", "email_claimed_at",
+        ],
+    )  # fmt: skip
+
+
 # Reading them --------------------------------------------------------------------------
 
 
@@ -252,3 +300,12 @@ def notifications_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+def notifications_text_change_read(*, highlight: Highlight) -> int:
+    """The author dealt with what a correction did to this highlight (confirmed it,
+    re-selected the passage, withdrew it): what told them of it is read. Returns how many
+    were unread."""
+    return Notification.objects.filter(
+        text_change__highlight=highlight, recipient_id=highlight.author_id, read_at__isnull=True
+    ).update(read_at=timezone.now())

@@ -28,7 +28,7 @@ from annotations.notifications import seen as seen_module
 from annotations.notifications.forms import SettingsForm
 from annotations.notifications.unsubscribing import member_of
 from annotations.permissions import highlights_visible_to, login_redirect, may_see_highlight
-from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, problem
+from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, posted_back, problem
 from treaty_reader.models import Article, Document
 
 PAGE_SIZE = 30
@@ -48,12 +48,6 @@ def signed_in_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
-def _back(request: HtmxHttpRequest, default: str) -> str:
-    target = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
-    return target if target and safe else default
-
-
 # The page -------------------------------------------------------------------------------
 
 
@@ -63,7 +57,12 @@ def notifications_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every notification the member may still read, newest first; unread ones marked."""
     found = entries.with_context(badge.notifications_for(request.user))
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "entries": entries.entries(list(page))}
+    context = {
+        "page": page,
+        "entries": entries.entries(list(page)),
+        # Where a correction's review (confirm, delete) brings the member back to.
+        "back": request.get_full_path(),
+    }
     return render(request, "annotations/notifications/notifications.html", context)
 
 
@@ -75,7 +74,7 @@ def notification_read(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     except Notification.DoesNotExist:
         return problem(request, "You have no such notification.", status=404)
     if not request.htmx:
-        return HttpResponseRedirect(_back(request, reverse("annotations:notifications")))
+        return HttpResponseRedirect(posted_back(request, reverse("annotations:notifications")))
     found = entries.with_context(Notification.objects.filter(pk=notification.pk))
     context = {"entry": entries.entries(list(found))[0]}
     return render(request, "annotations/notifications/notifications.html#read", context)
@@ -156,7 +155,7 @@ def watch(request: HtmxHttpRequest) -> HttpResponse:
                 request, message, status=404 if isinstance(exc, PermissionDenied) else 400
             )
         if not request.htmx:
-            return HttpResponseRedirect(_back(request, reverse("annotations:notifications")))
+            return HttpResponseRedirect(posted_back(request, reverse("annotations:notifications")))
     context = {
         "target": target,
         "query": _watch_query(target),

@@ -67,6 +67,8 @@ SHOWN_NOWHERE = {
             "notify_comment_edited",
             "notify_hidden",
             "notify_liked",
+            "notify_text_changed",
+            "notifications_text_change_read",
         )
     },
     "annotations.highlights.text_changes.text_change_confirm": "seen only on its author's "

@@ -4,10 +4,13 @@ their page, where they confirm it, re-select the passage or delete the highlight
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from annotations.highlights import text_changes
 from annotations.highlights.services import highlight_create
-from annotations.models import Highlight, TextChange
+from annotations.models import Highlight, Notification, TextChange
 from treaty_reader.models import Clause
 from treaty_reader.services import clause_update_text
 
@@ -173,3 +176,57 @@ def test_the_member_page_costs_the_same_queries_however_many_changes(
     correct(treaty, "agree to render", "agree to give")
     assert TextChange.objects.count() >= 2
     assert count() == few
+
+
+def test_an_orphan_stays_reported_once_however_many_corrections_follow(treaty, orphan):
+    correct(treaty, "possible economic", "possible mutual economic")
+    assert list(TextChange.objects.values_list("pk", flat=True)) == [orphan.pk]
+    orphan.refresh_from_db()
+    assert orphan.confirmed_at is None
+
+
+def test_an_orphan_kept_as_an_orphan_is_not_reported_again(alice_client, treaty, orphan):
+    alice_client.post(f"/highlights/text-changes/{orphan.pk}/confirm/")
+    correct(treaty, "possible economic", "possible mutual economic")
+    assert list(TextChange.objects.values_list("pk", flat=True)) == [orphan.pk]
+    assert not Notification.objects.filter(read_at__isnull=True).exists()
+
+
+def test_confirming_on_the_member_page_reads_the_notification(alice_client, fuzzy, orphan):
+    alice_client.post(f"/highlights/text-changes/{fuzzy.pk}/confirm/")
+    unread = Notification.objects.filter(read_at__isnull=True)
+    assert list(unread.values_list("text_change_id", flat=True)) == [orphan.pk]
+
+
+def test_a_deleted_highlight_takes_its_notification_with_it(alice_client, fuzzy):
+    assert Notification.objects.filter(text_change=fuzzy).exists()
+    alice_client.post(f"/highlights/{fuzzy.highlight_id}/delete/")
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_re_anchoring_costs_the_same_queries_however_many_highlights_it_changes(
+    treaty, alice, size
+):
+    """Each highlight covers the corrected words, so each becomes a change to review and a
+    notification: written in bulk, not one statement per highlight."""
+    clause = Clause.objects.get(document=treaty, key=ARTICLE_6)
+    start = clause.text.index("possible economic")
+    for n in range(size):
+        highlight_create(
+            author=alice, document=treaty, start_key=ARTICLE_6, start_offset=start - 1 - n % 20,
+            end_key=ARTICLE_6, end_offset=start + 18 + n // 20, visibility="public",
+        )  # fmt: skip
+    Clause.objects.filter(pk=clause.pk).update(
+        text=clause.text.replace("possible economic", "possible mutual economic")
+    )
+
+    with CaptureQueriesContext(connection) as captured:
+        report = text_changes.highlights_reanchor(document=treaty)
+
+    assert report.counts["fuzzy"] + report.counts["orphaned"] == size
+    assert Notification.objects.filter(recipient=alice).count() == size
+    # Read the text, the highlights and their authors; save the highlights; read the open
+    # changes, write the new ones, whose they are, their notifications; the stamp; the
+    # savepoint's two. Rows go 500 a statement, so this holds up to 500 changed highlights.
+    assert len(captured) <= 11

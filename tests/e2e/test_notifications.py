@@ -135,3 +135,36 @@ def test_the_settings_and_watch_pages_are_accessible_and_work_by_keyboard(
     page.goto(f"{live_url}/notifications/")
     expect(page.get_by_text("No notifications yet.")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_correction_that_changed_a_highlight_is_reviewed_from_the_notifications(
+    page: Page, context: BrowserContext, live_url: str, treaty, alice
+) -> None:
+    from annotations.models import TextChange
+    from tests.annotations.test_text_changes import correct, mark
+
+    mark(treaty, alice, "all possible economic assistance")
+    correct(treaty, "possible economic", "possible mutual economic")
+    change = TextChange.objects.get()
+    notice = Notification.objects.get(recipient=alice, text_change=change)
+
+    sign_in(context, live_url, alice)
+    page.goto(f"{live_url}/notifications/")
+    expect(page.locator("#replies-unread")).to_have_text("1 unread")
+    entry = page.locator(f"#notification-{notice.pk}")
+    expect(entry).to_contain_text(
+        "A correction of the text changed the words of your highlight in Article VI"
+    )
+    expect(entry.locator(f"#notification-{notice.pk}-old")).to_have_text(
+        "all possible economic assistance"
+    )
+    expect(entry).to_contain_text("all possible mutual economic assistance")
+    assert_accessible(page)
+
+    entry.get_by_role("button", name="Confirm the new words").click()
+    expect(page).to_have_url(f"{live_url}/notifications/#notification-{notice.pk}")
+    expect(page.get_by_role("status")).to_contain_text("Confirmed")
+    expect(entry.locator(".tag")).to_have_count(0)
+    expect(entry.get_by_role("link", name="Go to the highlight")).to_be_visible()
+    expect(page.locator("#replies-unread")).to_have_attribute("hidden", "")
+    assert_accessible(page)

@@ -32,6 +32,7 @@ from annotations.models import (
     Suspension,
     TextChange,
 )
+from annotations.notifications.services import notify_text_changed
 from tests import moderating
 from treaty_reader.models import Document
 
@@ -226,6 +227,13 @@ WRITES = [
         lambda s, u: TextChange.objects.get(pk=s.text_change.pk).confirmed_at is not None,
     ),
     Write(
+        "text change reselect",
+        lambda s: f"/highlights/text-changes/{s.text_change.pk}/reselect/",
+        {},
+        OWNER_ONLY_PRIVATE,
+        lambda s, u: Notification.objects.get(text_change=s.text_change).read_at is not None,
+    ),
+    Write(
         "flag",
         lambda s: f"/comments/{s.comment.pk}/flag/",
         {"reason": "spam", "note": "From the matrix."},
@@ -243,6 +251,13 @@ def stage(treaty, alice, bob, moderator, alice_highlight, alice_private_highligh
     liked = comment_create(author=alice, document=treaty, body="Alice's popular opinion.")
     comment_like(comment=liked, user=bob)
     comment_like(comment=liked, user=moderator)
+    text_change = TextChange.objects.create(
+        highlight=alice_private_highlight,
+        status=TextChange.Status.FUZZY,
+        old_exact=alice_private_highlight.exact,
+        new_exact="high contracting parties agreed",
+    )
+    notify_text_changed(changes=[text_change])  # as a correction tells its author
     return Stage(
         owner=alice,
         other=bob,
@@ -251,12 +266,7 @@ def stage(treaty, alice, bob, moderator, alice_highlight, alice_private_highligh
         private_highlight=alice_private_highlight,
         comment=comment,
         liked_comment=liked,
-        text_change=TextChange.objects.create(
-            highlight=alice_private_highlight,
-            status=TextChange.Status.FUZZY,
-            old_exact=alice_private_highlight.exact,
-            new_exact="high contracting parties agreed",
-        ),
+        text_change=text_change,
     )
 
 

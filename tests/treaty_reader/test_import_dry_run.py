@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from annotations.highlights.services import highlight_create
-from annotations.models import Highlight, TextChange
+from annotations.models import Highlight, Notification, TextChange
 from treaty_reader.models import Clause, Document
 
 from ..conftest import SOURCE
@@ -60,6 +60,7 @@ def snapshot() -> list:
         list(Clause.objects.values().order_by("pk")),
         list(Highlight.objects.values().order_by("pk")),
         list(TextChange.objects.values().order_by("pk")),
+        list(Notification.objects.values().order_by("pk")),
     ]
 
 
@@ -111,6 +112,10 @@ def test_the_real_import_prints_the_same_totals_and_applies_them(marks, correcte
     assert changes[marks["fuzzy"].pk].new_exact == "all possible mutual economic assistance"
     assert changes[marks["orphaned"].pk].status == "orphaned"
     assert changes[marks["orphaned"].pk].new_exact == ""
+    told = Notification.objects.filter(kind=Notification.Kind.TEXT_CHANGED)
+    assert sorted(told.values_list("recipient__username", "text_change__highlight_id")) == sorted(
+        [("alice", marks["fuzzy"].pk), ("alice", marks["orphaned"].pk)]
+    )
 
 
 def test_the_real_import_lists_the_highlights_when_asked_to_be_verbose(marks, corrected):

@@ -16,10 +16,18 @@ def carol(db) -> User:
 
 @pytest.fixture
 def told():
-    """``told(member)``: the (kind, reason, comment body) of each notification they got."""
+    """``told(member)``: the (kind, reason, comment body) of each notification they got; for
+    a correction's change to their highlight, the words it covered before instead."""
+
+    def about(notification):
+        if notification.text_change is not None:
+            return notification.text_change.old_exact
+        return notification.comment.body
 
     def told(member):
-        rows = Notification.objects.filter(recipient=member).select_related("comment")
-        return [(n.kind, n.reason, n.comment.body) for n in rows.order_by("created_at", "id")]
+        rows = Notification.objects.filter(recipient=member).select_related(
+            "comment", "text_change"
+        )
+        return [(n.kind, n.reason, about(n)) for n in rows.order_by("created_at", "id")]
 
     return told
