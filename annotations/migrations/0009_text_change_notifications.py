@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotations', '0007_reanchor_reports'),
+        ('annotations', '0008_comment_readable_on_highlight'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
