@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from annotations.highlights.anchoring import MAX_QUOTE_LENGTH
@@ -24,6 +26,13 @@ class HighlightForm(forms.Form):
     then = forms.ChoiceField(
         choices=[("highlight", "Highlight"), ("comment", "Comment")], required=False
     )
+
+    # What ``services.highlight_create`` takes from the form, by the same names.
+    SELECTION = ("start_key", "start_offset", "end_key", "end_offset", "exact", "visibility")
+
+    def selection(self) -> dict[str, Any]:
+        """The cleaned selection, as keyword arguments for ``services.highlight_create``."""
+        return {name: self.cleaned_data[name] for name in self.SELECTION}
 
     def error_text(self) -> str:
         if "exact" in self.errors and len(self.data.get("exact", "")) > MAX_QUOTE_LENGTH:

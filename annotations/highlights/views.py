@@ -163,16 +163,8 @@ def highlight_create(request: AuthenticatedHttpRequest, slug: str) -> HttpRespon
     if not form.is_valid():
         return problem(request, form.error_text(), status=400, title=CANNOT_SAVE)
     try:
-        data = form.cleaned_data
         highlight = services.highlight_create(
-            author=request.user,
-            document=document,
-            start_key=data["start_key"],
-            start_offset=data["start_offset"],
-            end_key=data["end_key"],
-            end_offset=data["end_offset"],
-            exact=data["exact"],
-            visibility=data["visibility"],
+            author=request.user, document=document, **form.selection()
         )
     except AnchorError as exc:
         return problem(request, str(exc), status=422, title=CANNOT_SAVE)
