@@ -245,7 +245,9 @@ class Driver:
         try:
             for highlight, bodies in list(by_highlight.items())[:120]:
                 for _ in range(2 * WORKERS):
-                    conn.request("GET", f"/highlights/{highlight}/", headers={**self.base})
+                    # The whole discussion on one page: a long one comes in pages otherwise.
+                    path = f"/highlights/{highlight}/thread/?page=all"
+                    conn.request("GET", path, headers={**self.base})
                     response = conn.getresponse()
                     html = response.read().decode()
                     if response.status != 200:

@@ -118,9 +118,10 @@ def prepare(out: Path) -> None:
 
 def verify(prepared_path: Path, accepted_path: Path, out: Path) -> None:
     setup()
-    from django.db.models import Count, F
+    from django.db.models import Count, F, Q
 
-    from annotations.models import Comment, Highlight, Like, Notification
+    from annotations.models import Comment, Highlight, Like, Notification, Watch
+    from treaty_reader.models import Clause
 
     prepared = json.loads(prepared_path.read_text("utf-8"))
     accepted = json.loads(accepted_path.read_text("utf-8"))
@@ -145,7 +146,9 @@ def verify(prepared_path: Path, accepted_path: Path, out: Path) -> None:
             wanted["member"],
         ):
             problems.append(f"comment {body!r} is not where it was posted")
-        recipients = set(Notification.objects.filter(comment=comment).values_list("recipient_id"))
+        told = Notification.objects.filter(comment=comment).values_list("recipient_id", flat=True)
+        recipients = set(told)
+        # Told without fail: the author replied to, and the highlight's.
         expected = set()
         if comment.parent_id is not None:
             parent_author = Comment.objects.get(pk=comment.parent_id).author_id
@@ -153,9 +156,25 @@ def verify(prepared_path: Path, accepted_path: Path, out: Path) -> None:
                 expected.add(parent_author)
         expected.add(comment.highlight.author_id)
         expected.discard(comment.author_id)
+        # Told if they watch where it was written (commenting on a thread watches it, so who
+        # had commented there before depends on the order of concurrent writes): the
+        # highlight's thread, or the Article it is in. Nobody else.
+        highlight = comment.highlight
+        article = Clause.objects.filter(
+            document_id=highlight.document_id, key=highlight.start_key
+        ).values("article_id")
+        watchers = Watch.objects.filter(document_id=highlight.document_id, active=True).filter(
+            Q(highlight_id=highlight.pk) | Q(article_id__in=article)
+        )
+        allowed = expected | set(watchers.values_list("user_id", flat=True))
+        allowed.discard(comment.author_id)
         replies_to_others += bool(expected)
-        if {r for (r,) in recipients} != expected:
-            problems.append(f"comment {body!r} notified {recipients}, not {expected}")
+        if len(told) != len(recipients):
+            problems.append(f"comment {body!r} notified someone twice")
+        if not expected <= recipients:
+            problems.append(f"comment {body!r} did not notify {sorted(expected - recipients)}")
+        if not recipients <= allowed:
+            problems.append(f"comment {body!r} notified {sorted(recipients - allowed)} for nothing")
 
     # Likes: each accepted one is there; every comment's count agrees with its likes.
     pairs = {(like["member"], like["comment"]) for like in accepted["likes"]}
