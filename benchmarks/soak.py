@@ -254,6 +254,9 @@ class Driver:
                         problems.append(f"thread {highlight}: HTTP {response.status}")
                         break
                     missing = [b for b in bodies if b not in html]
+                    if missing:  # replies nested past the depth shown continue on pages
+                        html += self._continued(conn, html, missing)
+                        missing = [b for b in bodies if b not in html]
                     if missing:
                         problems.append(f"thread {highlight} lacks accepted comment {missing[0]}")
                         break
@@ -265,6 +268,28 @@ class Driver:
         finally:
             conn.close()
         return problems, shown_likes
+
+    def _continued(self, conn: http.client.HTTPConnection, html: str, missing: list[str]) -> str:
+        """The pages a reader reaches by "Continue this thread" from ``html``, followed (to
+        at most 40) until nothing in ``missing`` is missing."""
+        seen: set[str] = set()
+        pending = CONTINUE.findall(html)
+        found = ""
+        while pending and len(seen) < 40 and any(b not in found for b in missing):
+            path = pending.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            conn.request("GET", path, headers={**self.base})
+            response = conn.getresponse()
+            page = response.read().decode()
+            if response.status == 200:
+                found += page
+                pending += CONTINUE.findall(page)
+        return found
+
+
+CONTINUE = re.compile(r'<p class="continue-thread"><a href="([^"]+)">')
 
 
 def _member_of(headers: dict[str, str], members: list[dict]) -> int | None:
