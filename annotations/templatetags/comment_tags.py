@@ -2,10 +2,10 @@
 
 Every discussion page, thread page, "show more", posted comment and uncached thread renders
 each of its comments through one template, ``jinja2/annotations/discussion/comments.html``.
-It is the project's only Jinja2 template: the same markup rendered by Django's template
-language cost 240 ms for a 1,000-comment thread (thirty-odd variable lookups per comment,
-each walking Django's resolution rules), and 50 ms by Jinja2, which compiles the template to
-Python once. The pages around the comments stay Django templates, which include
+It is the project's only Jinja2 template: the same markup, byte for byte, took Django's
+template language 88 ms for a thread of 923 comments (thirty-odd variable lookups per
+comment, each walking Django's resolution rules) and takes Jinja2, which compiles the
+template to Python once, 41 ms. The pages around the comments stay Django templates, which include
 ``annotations/discussion/_comment.html`` (and its ``main`` and ``likes`` partials) as before;
 those call the tags below. Jinja2 escapes as Django does, and the ``Node`` values already
 escaped are marked safe for both.
