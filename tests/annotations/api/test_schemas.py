@@ -1,7 +1,7 @@
 """Every kind of annotation the site produces validates against the W3C's own JSON schemas.
 
-The schemas are the Web Annotation Working Group's test assertions (in
-``../shared/w3c-web-annotation-schemas`` beside the repository): each ``*.test`` lists
+The schemas are the Web Annotation Working Group's test assertions, a verbatim copy of what
+they need (``tests/data/w3c-web-annotation-schemas``, with its licence): each ``*.test`` lists
 assertions, each a JSON schema marked ``must``, ``should`` or ``may``. Every ``must`` of
 every list has to hold for every annotation; the ``should`` and ``may`` assertions for the
 features we use (creator, created, modified, motivation, body format and type) too.
@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from jsonschema import Draft4Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
@@ -21,7 +20,7 @@ from referencing.jsonschema import DRAFT4
 from annotations.api import container, jsonld
 from annotations.highlights.services import highlight_create, highlight_set_note
 
-SCHEMAS = Path(settings.BASE_DIR).parent / "shared" / "w3c-web-annotation-schemas"
+SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "w3c-web-annotation-schemas"
 # Optional assertions for features every annotation here uses, or uses when it has them.
 FEATURES = {
     "3.3.1-annotationCreatedImplemented.json",
@@ -41,11 +40,6 @@ WITH_CREATOR = {
 # Not 3.2.2-bodyType: it checks for the model's classes of external resources (Text, Image…),
 # and a TextualBody is not one.
 WITH_BODY = {"3.1-bodyKeyFound.json", "3.2.1-bodyFormat.json"}
-
-pytestmark = pytest.mark.skipif(
-    not SCHEMAS.is_dir(), reason=f"The W3C schemas are not at {SCHEMAS}."
-)
-
 
 def _registry() -> Registry:
     resources = []
