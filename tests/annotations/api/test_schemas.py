@@ -41,6 +41,7 @@ WITH_CREATOR = {
 # and a TextualBody is not one.
 WITH_BODY = {"3.1-bodyKeyFound.json", "3.2.1-bodyFormat.json"}
 
+
 def _registry() -> Registry:
     resources = []
     for path in (SCHEMAS / "definitions").glob("*.json"):
