@@ -102,6 +102,7 @@ INDEX_ROW = "discussion index, anonymous"
 INDEX_PATH = TREATY_PATH + "discussion/index/"
 THREAD_PAGE_ROW = "thread of 1,000, page by likes"
 MEMBER_DISCUSSION_ROW = "discussion page, signed in"
+NOTIFICATIONS_ROW = "notifications page, signed in"
 POLL_ROW = "live poll, nothing new (204)"
 SEND_ROW = "send_notifications, 10,000 pending"
 
@@ -268,6 +269,8 @@ def scenarios(prepared: dict) -> list[Scenario]:
             f"treaty page, signed in ({private} private)", TREATY_PATH, {**base, "Cookie": session}
         ),
         Scenario(MEMBER_DISCUSSION_ROW, TREATY_PATH + "discussion/", {**base, "Cookie": session}),
+        # The member's notifications (issue 16's page): replies, likes, text changes.
+        Scenario(NOTIFICATIONS_ROW, "/notifications/", {**base, "Cookie": session}),
         # Being built beside this (issue 18 asks every new page for a row): n/a while it is 404.
         Scenario("search, anonymous", "/search/?q=treaty", base),
     ]

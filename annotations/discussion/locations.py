@@ -147,9 +147,8 @@ def comment_locations(comments: Sequence[Comment]) -> dict[int, str]:
             counted[slug] += 1
         elif parent_id is None:
             on_highlight[highlight_id].append(pk)
-    return {
-        c.pk: _location(c, parents, roots, _thread_pages(on_highlight, parents)) for c in comments
-    }
+    pages = _thread_pages(on_highlight, parents)  # once: it walks every comment of the threads
+    return {c.pk: _location(c, parents, roots, pages) for c in comments}
 
 
 def _thread_pages(
