@@ -246,14 +246,19 @@ class RateLimitedModelBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> Any:
         """As ModelBackend's, with the query every signed-in request makes built once."""
-        from django.contrib.auth.models import User
+        from django.contrib.auth import get_user_model
 
+        model = get_user_model()
         try:
-            pk = User._meta.pk.to_python(user_id)
+            pk = model._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        found = _USER_BY_PK.rows(User, pk)
+        found = self.member_query().rows(model, pk)
         return found[0] if found and self.user_can_authenticate(found[0]) else None
+
+    def member_query(self) -> PreparedQuery[Any]:
+        """The query that loads the signed-in member by their key: the user's row."""
+        return _USER_BY_PK
 
 
 def _user(pk: int) -> Any:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Now
 
@@ -40,14 +39,9 @@ def with_current_suspension(users: Any) -> Any:
 class MemberBackend(RateLimitedModelBackend):
     """The rate-limited ModelBackend, loading each request's member with their standing."""
 
-    def get_user(self, user_id: Any) -> Any:
-        model = get_user_model()
-        try:
-            pk = model._meta.pk.to_python(user_id)
-        except ValidationError:
-            return None
-        found = _MEMBER.rows(model, pk)
-        return found[0] if found and self.user_can_authenticate(found[0]) else None
+    def member_query(self) -> PreparedQuery[Any]:
+        """The member with their current suspension (``with_current_suspension``)."""
+        return _MEMBER
 
 
 # Every signed-in request loads its member: the SQL is built once per process.
