@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from annotations.discussion import locations, overview, threads
+from annotations.discussion import locations, overview, thread_pages, threads
 from annotations.permissions import visible_highlight_or_404
 from treaty_reader.http import HtmxHttpRequest, problem
 from treaty_reader.models import Document
@@ -23,10 +23,10 @@ _NUMBER = re.compile(r"[0-9]{1,9}")
 
 
 def _page_number(request: HtmxHttpRequest, *, whole: bool = False) -> int:
-    """The page asked for; where ``whole`` is allowed, ``all`` is ``threads.WHOLE``."""
+    """The page asked for; where ``whole`` is allowed, ``all`` is ``thread_pages.WHOLE``."""
     number = request.GET.get("page", "1")
     if whole and number == locations.ALL_PAGES:
-        return threads.WHOLE
+        return thread_pages.WHOLE
     if not _NUMBER.fullmatch(number) or int(number) < 1:
         raise Http404("The discussion has no such page.")
     return int(number)
@@ -101,7 +101,7 @@ def highlight_thread_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         template += "#more" if more else "#discussion"
 
     def page() -> HttpResponse:
-        thread = threads.highlight_thread(
+        thread = thread_pages.highlight_thread(
             highlight=highlight, user=request.user, sort=sort, number=number
         )
         context = {

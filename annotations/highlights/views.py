@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_safe
 
-from annotations.discussion import threads
+from annotations.discussion import thread_pages, threads
 from annotations.highlights import layer as queries
 from annotations.highlights import services, text_changes
 from annotations.highlights.anchoring import AnchorError
@@ -74,7 +74,7 @@ def render_panel(
     template: str = "annotations/highlights/highlight.html#panel",
     **extra: object,
 ) -> HttpResponse:
-    thread = threads.highlight_thread(highlight=highlight, user=request.user)
+    thread = thread_pages.highlight_thread(highlight=highlight, user=request.user)
     context = {
         "highlight": highlight,
         "document": highlight.document,

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 
-from annotations.discussion import locations, threads
+from annotations.discussion import locations, thread_pages, threads
 from annotations.models import Comment, Like
 from treaty_reader.models import Document
 
@@ -111,7 +111,7 @@ def test_a_thread_of_1000_comments_is_two_queries_and_renders_without_more(
         Comment.objects.filter(highlight=alice_highlight).delete()
         grow(document=alice_highlight.document, highlight=alice_highlight, size=size, **cast)
         with django_assert_num_queries(2):  # the comments with their authors; the likers
-            thread = threads.highlight_thread(highlight=alice_highlight, user=alice)
+            thread = thread_pages.highlight_thread(highlight=alice_highlight, user=alice)
         context = {
             "thread": thread, "highlight": alice_highlight,
             "document": alice_highlight.document, "user": alice,

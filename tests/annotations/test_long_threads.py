@@ -248,12 +248,13 @@ def test_a_thread_page_costs_the_same_queries_at_any_length(
         pages = []
         # The highlight page and its panel (the highlight, its document, the text around it,
         # the thread, its likers, its count; a member adds session, self and unread replies),
-        # and the thread sorted, as a page and for HTMX.
+        # and the thread sorted, as a page and for HTMX, and all of it on one page.
         for url, headers in (
             (f"/highlights/{alice_highlight.pk}/", {}),
             (f"/highlights/{alice_highlight.pk}/", HTMX),
             (thread_url(alice_highlight, sort="liked"), {}),
             (thread_url(alice_highlight, sort="newest"), HTMX),
+            (thread_url(alice_highlight, page="all"), {}),
         ):
             for viewer in (Client(), member):
                 with django_assert_max_num_queries(9) as captured:

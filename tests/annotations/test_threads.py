@@ -8,7 +8,7 @@ from django.http import Http404
 from django.test import Client
 from django.utils import timezone
 
-from annotations.discussion import locations, nodes, threads
+from annotations.discussion import locations, nodes, thread_pages, threads
 from annotations.models import Comment
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/discussion/"  # the discussion of the whole treaty
@@ -111,17 +111,17 @@ def test_the_thread_of_someone_elses_private_highlight_does_not_exist(
 ):
     say(alice, "Note to self.", highlight=alice_private_highlight)
     with pytest.raises(Http404):
-        threads.highlight_thread(highlight=alice_private_highlight, user=bob)
+        thread_pages.highlight_thread(highlight=alice_private_highlight, user=bob)
     with pytest.raises(Http404):
-        threads.highlight_thread(highlight=alice_private_highlight, user=AnonymousUser())
-    nodes = threads.highlight_thread(highlight=alice_private_highlight, user=alice)
+        thread_pages.highlight_thread(highlight=alice_private_highlight, user=AnonymousUser())
+    nodes = thread_pages.highlight_thread(highlight=alice_private_highlight, user=alice)
     assert [n.comment.body for n in nodes] == ["Note to self."]
 
 
 def test_threads_keep_to_their_highlight(treaty, say, alice, bob, alice_highlight):
     say(alice, "On the document.")
     say(bob, "On the highlight.", highlight=alice_highlight)
-    nodes = threads.highlight_thread(highlight=alice_highlight, user=alice)
+    nodes = thread_pages.highlight_thread(highlight=alice_highlight, user=alice)
     assert [n.comment.body for n in nodes] == ["On the highlight."]
     assert "On the highlight." not in states(
         threads.discussion_page(document=treaty, user=alice).nodes
