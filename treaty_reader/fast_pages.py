@@ -20,6 +20,17 @@ the same bytes with a new nonce. None of that can change the answer for such a r
   relearns.
 
 So the headers are the full path's own, byte for byte but for the nonce; tests compare them.
+
+A member's page is kept too, one copy per member (``page_cache.viewer_of``), and went the
+whole way for the same bytes: a third of a millisecond of middleware, URL resolving and view
+before the cache was even asked. For a GET with a session cookie the fast path learns the
+same way, from the full path's answer with a member's copy, and answers the next one with
+the same middleware's own steps that a member's page needs, in the full path's order: the
+session (``SessionMiddleware``), the CSRF cookie (``CsrfViewMiddleware``), the member
+(``AuthenticationMiddleware``); then the member's copy, whose slots take a fresh nonce and
+this member's CSRF token, the learned headers, and the CSRF cookie and session as those
+middlewares send them. Anything else (no member signed in, no copy kept for them, a browser
+that has the page and asks if it changed, the database down) goes the full way.
 """
 
 from __future__ import annotations
@@ -31,20 +42,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseNotModified
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 
 from .health import DATABASE_UNAVAILABLE
 from .models import Document
-from .page_cache import PageCopy, fill, has_csrf_slot, page_tag
+from .page_cache import PageCopy, fill, has_csrf_slot, page_tag, viewer_of
 from .prepared import PLACEHOLDER_TEXT, PreparedQuery
+from .sessions import SessionMiddleware
 
 # Signatures remembered per process; past this the memory is emptied and relearnt.
 MAX_ROUTES = 512
 _NONCE_SLOT = "\x00nonce\x00"
 
-Signature = tuple[str, str, str, str, bool]
+# path, query string, HX-Request, HX-Target, HTTPS, and whether a member's session came with it
+Signature = tuple[str, str, str, str, bool, bool]
 
 
 @dataclass(frozen=True)
@@ -58,6 +73,10 @@ class FastPageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
         self.routes: dict[Signature, Route] = {}
+        # The full path's own middleware, for the steps a member's page needs of them.
+        self.sessions = SessionMiddleware(get_response)
+        self.csrf = CsrfViewMiddleware(get_response)
+        self.authentication = AuthenticationMiddleware(get_response)
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if _unchanged_since(request):
@@ -69,7 +88,8 @@ class FastPageMiddleware:
             return self.get_response(request)
         route = self.routes.get(signature)
         if route is not None:
-            answer = self._answer(request, signature, route)
+            member = signature[-1]
+            answer = (self._answer_member if member else self._answer)(request, signature, route)
             if answer is not None:
                 return answer
         response = self.get_response(request)
@@ -106,11 +126,50 @@ class FastPageMiddleware:
         _put_headers(response, route.headers, nonce, etag)
         return response
 
+    def _answer_member(
+        self, request: HttpRequest, signature: Signature, route: Route
+    ) -> HttpResponseBase | None:
+        if "HTTP_IF_NONE_MATCH" in request.META:
+            return None  # the full path answers 304 or the page, and sets the CSRF cookie
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return None
+        try:
+            self.sessions.process_request(request)
+            self.csrf.process_request(request)
+            self.authentication.process_request(request)
+            if not request.user.is_authenticated:
+                return None  # a session that ended: the page for everyone, the full way
+            found = _BY_PK.rows(Document, route.copy.document_pk)
+            if not found or found[0].slug != route.copy.slug:
+                self.routes.pop(signature, None)
+                return None
+            tag, etag = page_tag(route.copy.name, found[0], viewer_of(request))
+            pieces: tuple[bytes, ...] | None = cache.get(f"page:{tag}")
+        except DATABASE_UNAVAILABLE:
+            return None  # the full path answers 503 with every header
+        if pieces is None:
+            # Rendered the full way; what was read here (the member, their unread count, the
+            # document) is not read again.
+            request._fast_document = found[0]  # type: ignore[attr-defined]  # see page_document
+            return None
+        nonce = _make_nonce()
+        page = HttpResponse(fill(pieces, nonce.encode(), lambda: get_token(request).encode()))
+        _put_headers(page, route.headers, nonce, etag)
+        self.csrf.process_response(request, page)  # the CSRF cookie, renewed as always
+        return self.sessions.process_response(request, page)
+
     def _learn(
         self, signature: Signature, request: HttpRequest, response: HttpResponseBase
     ) -> None:
         copy = getattr(response, "page_copy", None)
-        if copy is None or response.cookies or response.status_code not in (200, 304):
+        if copy is None or copy.for_member != signature[-1]:
+            return
+        # A member's page always renews the CSRF cookie (which the fast path does as the full
+        # path does); any other cookie means something happened that only the full path does.
+        renewed = {settings.CSRF_COOKIE_NAME} if copy.for_member else set()
+        if set(response.cookies) - renewed or response.status_code not in (200, 304):
             return
         nonce = getattr(request, "_csp_nonce", None)
         headers = tuple(
@@ -154,19 +213,23 @@ def page_document(request: HttpRequest, slug: str) -> Document:
     """``Document.objects.for_page(slug)``, unless the fast path has just read that document
     for this request and found no copy kept: then the page is rendered without asking again."""
     found: Document | None = getattr(request, "_fast_document", None)
-    if found is not None and found.slug == slug:
-        return found
-    return Document.objects.for_page(slug)
+    if found is None or found.slug != slug:
+        found = Document.objects.for_page(slug)
+    request._page_document = found  # type: ignore[attr-defined]  # see page_cache.cached_page
+    return found
 
 
 def _signature(request: HttpRequest) -> Signature | None:
-    """What the answer to a GET without a session may depend on; None for any other request."""
+    """What the answer to a GET may depend on, besides the member whose session it carries;
+    None for any other request, and for one with a flash message waiting."""
     if request.method != "GET":
         return None
+    member = False
     if request.META.get("HTTP_COOKIE"):
         cookies = request.COOKIES
-        if settings.SESSION_COOKIE_NAME in cookies or "messages" in cookies:
+        if "messages" in cookies:
             return None
+        member = settings.SESSION_COOKIE_NAME in cookies
     meta = request.META
     return (
         request.path_info,
@@ -174,6 +237,7 @@ def _signature(request: HttpRequest) -> Signature | None:
         meta.get("HTTP_HX_REQUEST", ""),
         meta.get("HTTP_HX_TARGET", ""),
         request.is_secure(),
+        member,
     )
 
 

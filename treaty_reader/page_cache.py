@@ -56,7 +56,7 @@ def cached_page(
     a request with others, or with a flash message waiting, is rendered afresh."""
     if "messages" in request.COOKIES or any(key not in params for key in request.GET):
         return render_page()
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     tag, etag = page_tag(name, document, viewer)
     # A 304 sets no cookie: a member who has the page but no CSRF cookie any more (signed in
     # afresh) gets the page again, with a token and the cookie it goes with.
@@ -81,7 +81,13 @@ def cached_page(
             seconds = PAGE_CACHE_SECONDS if viewer == "everyone" else MEMBER_PAGE_CACHE_SECONDS
             cache.set(key, pieces, seconds)
         response = HttpResponse(_join(pieces, request))
-        if viewer == "everyone" and not has_csrf_slot(pieces):
+        if viewer != "everyone":
+            # Only where the view found its document with ``fast_pages.page_document``: when
+            # the fast path has read the member and the document but finds no copy kept for
+            # them, that view renders the page without reading them again.
+            if getattr(request, "_page_document", None) is document:
+                _offer_to_fast_path(response, document, name, for_member=True)
+        elif not has_csrf_slot(pieces):
             _offer_to_fast_path(response, document, name)
     if viewer == "everyone" and response.status_code == 304:
         _offer_to_fast_path(response, document, name)
@@ -93,12 +99,15 @@ def cached_page(
     return response
 
 
-def _offer_to_fast_path(response: HttpResponse, kept_for: Stamped, name: str) -> None:
+def _offer_to_fast_path(
+    response: HttpResponse, kept_for: Stamped, name: str, *, for_member: bool = False
+) -> None:
     """Let the fast path (``fast_pages``) answer the next such request by itself: only for a
     page of one document, whose stamp it can read back in one query (not, say, search
     results, which are kept for every document's stamps at once)."""
     if isinstance(kept_for, Document):
-        response.page_copy = PageCopy(kept_for.pk, kept_for.slug, name)  # type: ignore[attr-defined]
+        copy = PageCopy(kept_for.pk, kept_for.slug, name, for_member)
+        response.page_copy = copy  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,8 @@ class PageCopy:
     document_pk: int
     slug: str
     name: str
+    # A member's copy of this page: which member's is worked out for each request (``viewer_of``).
+    for_member: bool = False
 
 
 def page_tag(name: str, document: Stamped, viewer: str) -> tuple[str, str]:
@@ -123,7 +134,7 @@ def csrf_slot(request: HttpRequest) -> dict[str, str]:
     return {"csrf_token": slot} if slot else {}
 
 
-def _viewer(request: HttpRequest) -> str:
+def viewer_of(request: HttpRequest) -> str:
     """Whose copy: everyone's, or one member's, which also depends on their name, their
     unread notifications (in the header) and whether they moderate (moderators see hidden
     comments: a member who stops being one must not be sent a copy made while they were)."""

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 M = TypeVar("M", bound=models.Model)
 
@@ -41,22 +42,24 @@ class PreparedQuery(Generic[M]):
         self.placeholder = placeholder
         self._compiled: dict[tuple[str, bool], _Compiled] = {}
 
-    def _prepare(self, value: object, *, counting: bool) -> tuple[_Compiled, list[Any]]:
-        key = (connection.vendor, counting)
+    def _prepare(
+        self, db: BaseDatabaseWrapper, value: object, *, counting: bool
+    ) -> tuple[_Compiled, list[Any]]:
+        key = (db.vendor, counting)
         if key not in self._compiled:
-            self._compiled[key] = self._compile(counting)
+            self._compiled[key] = self._compile(db, counting)
         compiled = self._compiled[key]
         params: list[Any] = list(compiled.params)
         for position in compiled.positions:
             params[position] = value
         return compiled, params
 
-    def _compile(self, counting: bool) -> _Compiled:
+    def _compile(self, db: BaseDatabaseWrapper, counting: bool) -> _Compiled:
         query = self.build(self.placeholder).query
         if counting:  # how many rows does not depend on their order, which costs a sort
             query = query.clone()
             query.clear_ordering(force=True)
-        compiler = query.get_compiler(connection=connection)
+        compiler = query.get_compiler(connection=db)
         sql, params = compiler.as_sql()
         positions = tuple(i for i, value in enumerate(params) if value == self.placeholder)
         if not positions:
@@ -80,8 +83,9 @@ class PreparedQuery(Generic[M]):
     def rows(self, model: type[M], value: object) -> list[M]:
         """The queryset's rows for this value, as ``model`` instances (no related objects),
         each with its annotations as attributes."""
-        compiled, params = self._prepare(value, counting=False)
-        with connection.cursor() as cursor:
+        db = connections[DEFAULT_DB_ALIAS]  # once: each use of ``connection`` looks it up
+        compiled, params = self._prepare(db, value, counting=False)
+        with db.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
         found = []
@@ -89,9 +93,9 @@ class PreparedQuery(Generic[M]):
             values = list(row)
             for position, functions, expression in compiled.converters:
                 for convert in functions:
-                    values[position] = convert(values[position], expression, connection)
+                    values[position] = convert(values[position], expression, db)
             fields = len(compiled.names)
-            instance = model.from_db(connection.alias, compiled.names, values[:fields])
+            instance = model.from_db(db.alias, compiled.names, values[:fields])
             for name, annotated in zip(compiled.annotations, values[fields:], strict=True):
                 setattr(instance, name, annotated)
             found.append(instance)
@@ -99,7 +103,8 @@ class PreparedQuery(Generic[M]):
 
     def count(self, value: object) -> int:
         """How many rows the queryset has for this value (its slice, if it has one)."""
-        compiled, params = self._prepare(value, counting=True)
-        with connection.cursor() as cursor:
+        db = connections[DEFAULT_DB_ALIAS]
+        compiled, params = self._prepare(db, value, counting=True)
+        with db.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             return int(cursor.fetchone()[0])

@@ -9,6 +9,10 @@ A session's data is signed text; checking the signature and decoding it was a tw
 signed-in request. The same member sends the same text until their session changes, so each
 process remembers what a text decoded to (under the keys it was checked with), and hands out
 a copy: the row is still read on every request, so a session ended elsewhere ends here too.
+
+``SessionMiddleware`` is Django's, except that it keeps a session already read for this
+request: the fast path (``fast_pages``) reads a member's session, and when it finds no copy of
+the page kept for them, the request goes the full way, which need not read it again.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions import middleware
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.models import Session
 from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest
 from django.utils import timezone
 
 from .prepared import PLACEHOLDER_TEXT, PreparedQuery
@@ -30,6 +36,12 @@ MAX_DECODED = 1_000
 _decoded: dict[tuple[object, ...], dict[str, Any]] = {}
 
 _BY_KEY = PreparedQuery(lambda key: Session.objects.filter(session_key=key), PLACEHOLDER_TEXT)
+
+
+class SessionMiddleware(middleware.SessionMiddleware):
+    def process_request(self, request: HttpRequest) -> None:
+        if not hasattr(request, "session"):
+            super().process_request(request)
 
 
 class SessionStore(db.SessionStore):

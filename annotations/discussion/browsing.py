@@ -15,8 +15,8 @@ from django.views.decorators.http import require_safe
 
 from annotations.discussion import locations, overview, thread_pages, threads
 from annotations.permissions import visible_highlight_or_404
+from treaty_reader.fast_pages import page_document
 from treaty_reader.http import HtmxHttpRequest, problem
-from treaty_reader.models import Document
 from treaty_reader.page_cache import cached_page
 
 _NUMBER = re.compile(r"[0-9]{1,9}")
@@ -37,7 +37,7 @@ def document_discussion_index(request: HtmxHttpRequest, slug: str) -> HttpRespon
     """Every thread on the document, with its quote, author, comments and last activity:
     sorted (``?sort=``), filtered by article (``?article=N``) and paged (``?page=``). HTMX
     gets the list alone, to swap in place of the one shown."""
-    document = Document.objects.for_page(slug)
+    document = page_document(request, slug)
     sort = request.GET.get("sort", overview.DEFAULT_INDEX_SORT)
     if sort not in overview.INDEX_SORTS:
         choices = ", ".join(f"“{label}” ({key})" for key, label in overview.INDEX_SORTS.items())

@@ -1,16 +1,20 @@
-"""An anonymous reader without a session is sent a kept page before the rest of the
-middleware runs: with the headers the full way gives, a nonce of its own, 304s, and every
-change seen at once."""
+"""A kept page is sent before the rest of the middleware runs: to an anonymous reader
+without a session, with the headers the full way gives, a nonce of its own, 304s, and every
+change seen at once; to a member, their own copy, with a CSRF token and cookie of their own."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
+from django.utils import timezone
 
+from annotations.discussion.services import comment_create
 from annotations.highlights import services
+from annotations.models import Highlight, Notification
 from treaty_reader.fast_pages import MAX_ROUTES, FastPageMiddleware
 from treaty_reader.models import Document
 from treaty_reader.page_cache import PageCopy
@@ -19,6 +23,8 @@ from ..conftest import queries_for
 
 PAGE = "/treaties/anglo-soviet-treaty-1942/"
 NONCE = re.compile(r"'nonce-([^']+)'")
+# A masked CSRF token: different in every response, as Django makes it.
+CSRF_TOKEN = re.compile(rb'(X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}')
 
 
 def headers(response) -> dict[str, str]:
@@ -110,16 +116,139 @@ def test_a_renamed_document_is_not_sent_from_its_old_address(treaty):
     assert reader.get("/treaties/renamed/").status_code == 200
 
 
-def test_a_member_or_a_waiting_message_goes_the_full_way(treaty, alice):
+def test_a_waiting_message_goes_the_full_way(treaty, alice):
     reader = Client()
     reader.get(PAGE)
     reader.get(PAGE)
-    reader.force_login(alice)
-
-    assert "Signed in as" in reader.get(PAGE).content.decode()
-    reader.logout()
     reader.cookies["messages"] = "anything"
     assert hasattr(reader.get(PAGE).wsgi_request, "user")
+
+    member = Client()
+    member.force_login(alice)
+    member.get(PAGE)
+    assert member.get(PAGE).wsgi_request.resolver_match is None  # the member's fast answer
+    member.cookies["messages"] = "anything"
+    assert member.get(PAGE).wsgi_request.resolver_match is not None
+
+
+def fast_way(response) -> bool:
+    """Whether the fast path answered: no URL was resolved, so no view ran."""
+    return response.wsgi_request.resolver_match is None
+
+
+def without_slots(response) -> bytes:
+    """The page without what must differ in every response: its nonce and CSRF tokens."""
+    return CSRF_TOKEN.sub(rb"\1(token)", without_nonce(response))
+
+
+def csrf_cookie(response) -> dict[str, str]:
+    """The CSRF cookie as set, but for its expiry date (which moves with the clock)."""
+    morsel = response.cookies["csrftoken"]
+    return {key: str(value) for key, value in morsel.items() if key != "expires"} | {
+        "value": morsel.value
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "extra"),
+    [
+        (PAGE, {}),
+        (PAGE + "discussion/", {}),
+        (PAGE + "discussion/?page=1", {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "x"}),
+    ],
+)
+def test_a_members_kept_page_goes_out_with_the_headers_and_bytes_of_the_full_way(
+    treaty, alice, path, extra
+):
+    member = Client()
+    member.force_login(alice)
+    member.get(path, secure=True, **extra)  # rendered and kept; the fast path learns from it
+    fast = member.get(path, secure=True, **extra)
+    other_tab = Client()  # the same member, another process: the full way, from the copy
+    other_tab.cookies = member.cookies
+    full = other_tab.get(path, secure=True, **extra)
+
+    assert fast.status_code == full.status_code == 200
+    assert fast_way(fast) and not fast_way(full)
+    assert headers(fast) == headers(full)
+    assert csrf_cookie(fast) == csrf_cookie(full)
+    assert without_slots(fast) == without_slots(full)
+    # The session, the member, the unread count, the document's stamp.
+    assert queries_for(lambda: member.get(path, secure=True, **extra)) == 4
+
+
+def test_each_member_is_sent_their_own_copy(treaty, alice, bob):
+    private = services.highlight_create(
+        author=alice, document=treaty, start_key="article-7-para-1", start_offset=0,
+        end_key="article-7-para-1", end_offset=10, visibility=Highlight.Visibility.PRIVATE,
+    )  # fmt: skip
+    browser = Client()  # one process, so one fast path, for both members in turn
+    browser.force_login(bob)
+    browser.get(PAGE)  # bob's copy is kept
+    browser.force_login(alice)
+    browser.get(PAGE)  # and alice's
+    mine = browser.get(PAGE)
+    browser.force_login(bob)
+    theirs = browser.get(PAGE)
+
+    assert fast_way(mine) and fast_way(theirs)
+    assert f'data-highlight="{private.pk}"' in mine.content.decode()
+    assert f'data-highlight="{private.pk}"' not in theirs.content.decode()
+    assert 'Signed in as <a href="/members/bob/">bob</a>' in theirs.content.decode()
+
+
+def test_a_member_signed_out_elsewhere_is_sent_the_page_for_everyone(treaty, alice):
+    member = Client()
+    member.force_login(alice)
+    member.get(PAGE)
+    assert fast_way(member.get(PAGE))
+
+    Session.objects.all().delete()  # signed out in another browser, or by a moderator
+    page = member.get(PAGE)
+
+    assert "Signed in as" not in page.content.decode()
+    assert "Sign in" in page.content.decode()
+
+
+def test_a_member_is_told_of_notifications_read_meanwhile(treaty, alice, bob):
+    highlight = services.highlight_create(
+        author=alice, document=treaty, start_key="article-7-para-1", start_offset=0,
+        end_key="article-7-para-1", end_offset=10,
+    )  # fmt: skip
+    comment_create(author=bob, document=treaty, highlight=highlight, body="Indeed.")
+    member = Client()
+    member.force_login(alice)
+    member.get(PAGE)
+    before = member.get(PAGE)
+    assert fast_way(before)
+    assert '<span class="badge replies-badge" id="replies-unread">1<' in before.content.decode()
+
+    # Read in another tab: the document is unchanged, but the badge is not.
+    Notification.objects.filter(recipient=alice).update(read_at=timezone.now())
+    after = member.get(PAGE)
+    again = member.get(PAGE)
+
+    assert 'id="replies-unread" hidden>' in after.content.decode()
+    assert fast_way(again)
+    assert 'id="replies-unread" hidden>' in again.content.decode()
+
+
+def test_the_csrf_token_on_a_members_fast_page_is_accepted(treaty, alice):
+    member = Client(enforce_csrf_checks=True)
+    member.force_login(alice)
+    member.get(PAGE)
+    page = member.get(PAGE)
+    assert fast_way(page)
+    token = re.search(r'X-CSRFToken": "([^"]+)"', page.content.decode())[1]
+
+    posted = member.post(
+        PAGE + "comments/",
+        {"body": "Posted from a fast page."},
+        HTTP_X_CSRFTOKEN=token,
+    )
+
+    assert posted.status_code == 302
+    assert treaty.comments.filter(body="Posted from a fast page.").exists()
 
 
 def test_a_host_that_is_not_allowed_is_refused_as_before(treaty, settings):
