@@ -38,7 +38,7 @@ from annotations.models import (
 )
 from annotations.notifications.mentions import members_named
 from annotations.notifications.watching import thread_root
-from annotations.permissions import active_suspension
+from annotations.permissions import current_suspension
 from treaty_reader.models import Clause
 from treaty_reader.prepared import PreparedQuery
 
@@ -71,7 +71,7 @@ def _may_be_told(comment: Comment, candidates: Iterable[int], actor: User | None
     waiting for a moderator is told of when it is approved."""
     if actor is None or comment.is_deleted or comment.is_hidden or comment.is_pending:
         return set()
-    if active_suspension(actor):
+    if current_suspension(actor):
         return set()
     wanted = set(candidates) - {actor.pk}
     highlight = comment.highlight
