@@ -5,7 +5,8 @@ the small ones every request makes (which document is this? is this member suspe
 many unread replies?). A ``PreparedQuery`` builds its queryset once, for a placeholder value,
 and keeps the SQL, where the value goes in its parameters, and how to turn rows into model
 instances; afterwards it only swaps the value in. The queryset stays the one place that says
-what the query means.
+what the query means. A query may take several values (``values=2``: the build function gets
+as many placeholders); ``pk__in`` of n keys is a query of n values.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ PLACEHOLDER_TEXT = "\x00placeholder\x00"
 class _Compiled:
     sql: str
     params: tuple[object, ...]
-    positions: tuple[int, ...]
+    positions: tuple[tuple[int, int], ...]  # (where in the parameters, which value)
     names: tuple[str, ...] = ()  # the model's attribute names, in the order the SQL selects them
     annotations: tuple[str, ...] = ()  # the annotations' names, selected after the fields
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...] = ()
@@ -35,31 +36,49 @@ class _Compiled:
 
 class PreparedQuery(Generic[M]):
     def __init__(
-        self, build: Callable[[Any], models.QuerySet[M, Any]], placeholder: object = PLACEHOLDER_ID
+        self,
+        build: Callable[..., models.QuerySet[M, Any]],
+        placeholder: object = PLACEHOLDER_ID,
+        *,
+        values: int = 1,
     ) -> None:
         self.build = build
-        self.placeholder = placeholder
+        if values > 1 and placeholder != PLACEHOLDER_ID:
+            raise ValueError("A query of several values takes them as keys.")
+        # One placeholder per value, each told apart from the others.
+        self.placeholders = (placeholder,) if values == 1 else tuple(
+            PLACEHOLDER_ID + n for n in range(values)
+        )  # fmt: skip
         self._compiled: dict[tuple[str, bool], _Compiled] = {}
 
-    def _prepare(self, value: object, *, counting: bool) -> tuple[_Compiled, list[Any]]:
+    def _prepare(
+        self, values: tuple[object, ...], *, counting: bool
+    ) -> tuple[_Compiled, list[Any]]:
+        if len(values) != len(self.placeholders):
+            raise TypeError(f"The query takes {len(self.placeholders)} values, not {len(values)}.")
         key = (connection.vendor, counting)
         if key not in self._compiled:
             self._compiled[key] = self._compile(counting)
         compiled = self._compiled[key]
         params: list[Any] = list(compiled.params)
-        for position in compiled.positions:
-            params[position] = value
+        for position, which in compiled.positions:
+            params[position] = values[which]
         return compiled, params
 
     def _compile(self, counting: bool) -> _Compiled:
-        query = self.build(self.placeholder).query
+        query = self.build(*self.placeholders).query
         if counting:  # how many rows does not depend on their order, which costs a sort
             query = query.clone()
             query.clear_ordering(force=True)
         compiler = query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        positions = tuple(i for i, value in enumerate(params) if value == self.placeholder)
-        if not positions:
+        positions = tuple(
+            (i, which)
+            for i, value in enumerate(params)
+            for which, placeholder in enumerate(self.placeholders)
+            if value == placeholder
+        )
+        if {which for _, which in positions} != set(range(len(self.placeholders))):
             raise ValueError("The query does not use the value it was built with.")
         if counting:
             sql = "SELECT COUNT(*) FROM (" + sql + ") counted"  # noqa: S608 - the ORM's SQL
@@ -77,29 +96,29 @@ class PreparedQuery(Generic[M]):
             raise ValueError("The query selects an annotation before the model's fields.")
         return _Compiled(sql, tuple(params), positions, names, annotations, converters)
 
-    def rows(self, model: type[M], value: object) -> list[M]:
-        """The queryset's rows for this value, as ``model`` instances (no related objects),
-        each with its annotations as attributes."""
-        compiled, params = self._prepare(value, counting=False)
+    def rows(self, model: type[M], *values: object) -> list[M]:
+        """The queryset's rows for this value (these values), as ``model`` instances (no
+        related objects), each with its annotations as attributes."""
+        compiled, params = self._prepare(values, counting=False)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
         found = []
         for row in fetched:
-            values = list(row)
+            columns = list(row)
             for position, functions, expression in compiled.converters:
                 for convert in functions:
-                    values[position] = convert(values[position], expression, connection)
+                    columns[position] = convert(columns[position], expression, connection)
             fields = len(compiled.names)
-            instance = model.from_db(connection.alias, compiled.names, values[:fields])
-            for name, annotated in zip(compiled.annotations, values[fields:], strict=True):
+            instance = model.from_db(connection.alias, compiled.names, columns[:fields])
+            for name, annotated in zip(compiled.annotations, columns[fields:], strict=True):
                 setattr(instance, name, annotated)
             found.append(instance)
         return found
 
-    def count(self, value: object) -> int:
+    def count(self, *values: object) -> int:
         """How many rows the queryset has for this value (its slice, if it has one)."""
-        compiled, params = self._prepare(value, counting=True)
+        compiled, params = self._prepare(values, counting=True)
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             return int(cursor.fetchone()[0])

@@ -37,6 +37,25 @@ def test_it_refuses_a_query_that_does_not_use_its_value(db):
         PreparedQuery(lambda pk: User.objects.all()).rows(User, 1)
 
 
+def test_it_takes_several_values_each_in_its_place(alice, bob, moderator):
+    either = PreparedQuery(
+        lambda pk, other: User.objects.filter(pk__in=[pk, other]).order_by("username"), values=2
+    )
+
+    assert [u.username for u in either.rows(User, bob.pk, alice.pk)] == ["alice", "bob"]
+    assert [u.username for u in either.rows(User, bob.pk, 10_000)] == ["bob"]
+    assert either.count(moderator.pk, alice.pk) == 2
+
+
+def test_it_refuses_too_few_values_or_one_it_does_not_use(alice):
+    both = PreparedQuery(lambda pk, other: User.objects.filter(pk=pk, id=other), values=2)
+    with pytest.raises(TypeError, match="takes 2 values, not 1"):
+        both.rows(User, alice.pk)
+    unused = PreparedQuery(lambda pk, other: User.objects.filter(pk=pk), values=2)
+    with pytest.raises(ValueError, match="does not use the value"):
+        unused.rows(User, alice.pk, alice.pk)
+
+
 @pytest.mark.parametrize(
     ("starts", "ends", "banner"),
     [
