@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import connection, models
+from django.db import connection, models, transaction
+from django.db.models.sql import UpdateQuery
 
 M = TypeVar("M", bound=models.Model)
 
@@ -122,3 +123,44 @@ class PreparedQuery(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             return int(cursor.fetchone()[0])
+
+
+class PreparedUpdate:
+    """An UPDATE of the rows a queryset selects, built once per process like a
+    ``PreparedQuery``: ``PreparedUpdate(lambda pk: Document.objects.filter(pk=pk),
+    generation=F("generation") + 1).run(pk)`` is ``….filter(pk=pk).update(…)``."""
+
+    def __init__(
+        self,
+        build: Callable[[Any], models.QuerySet[Any, Any]],
+        placeholder: object = PLACEHOLDER_ID,
+        **changes: Any,
+    ) -> None:
+        self.build = build
+        self.placeholder = placeholder
+        self.changes = changes
+        self._compiled: dict[str, tuple[str, tuple[object, ...], tuple[int, ...]]] = {}
+
+    def _compile(self) -> tuple[str, tuple[object, ...], tuple[int, ...]]:
+        query: Any = self.build(self.placeholder).query.chain(UpdateQuery)
+        query.add_update_values(self.changes)
+        query.annotations = {}
+        if query.related_updates:
+            raise ValueError("The update changes another table too.")
+        sql, params = query.get_compiler(connection=connection).as_sql()
+        positions = tuple(i for i, value in enumerate(params) if value == self.placeholder)
+        if not positions:
+            raise ValueError("The query does not use the value it was built with.")
+        return sql, tuple(params), positions
+
+    def run(self, value: object) -> int:
+        """Update the rows for this value; how many there were."""
+        if connection.vendor not in self._compiled:
+            self._compiled[connection.vendor] = self._compile()
+        sql, compiled_params, positions = self._compiled[connection.vendor]
+        params: list[Any] = list(compiled_params)
+        for position in positions:
+            params[position] = value
+        with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.rowcount)

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
-from django.db.models import Count
+from django.db.models import Count, F
 from django.test import Client
 from django.utils import timezone
 
 from annotations.models import Suspension
-from treaty_reader.prepared import PreparedQuery
+from treaty_reader.prepared import PreparedQuery, PreparedUpdate
 
 
 def test_it_gives_the_rows_the_orm_gives_for_each_value(alice, bob):
@@ -54,6 +54,31 @@ def test_it_refuses_too_few_values_or_one_it_does_not_use(alice):
     unused = PreparedQuery(lambda pk, other: User.objects.filter(pk=pk), values=2)
     with pytest.raises(ValueError, match="does not use the value"):
         unused.rows(User, alice.pk, alice.pk)
+
+
+def test_an_update_changes_the_rows_for_each_value_and_says_how_many(alice, bob):
+    deactivate = PreparedUpdate(lambda pk: User.objects.filter(pk=pk), is_active=False)
+    rename = PreparedUpdate(lambda pk: User.objects.filter(pk=pk), last_name=F("username"))
+
+    assert deactivate.run(alice.pk) == 1
+    assert rename.run(bob.pk) == 1
+    assert deactivate.run(10_000) == 0
+    assert list(User.objects.order_by("username").values_list("is_active", "last_name")) == [
+        (False, ""),
+        (True, "bob"),
+    ]
+
+
+def test_the_document_stamp_moves_on_for_that_document_only(treaty):
+    from treaty_reader.models import Document
+
+    other = Document.objects.create(slug="other", title="Other")
+    before = Document.objects.get(pk=treaty.pk).cache_stamp, other.cache_stamp
+
+    assert Document.objects.page_changed_for(treaty.pk) == 1
+
+    after = Document.objects.get(pk=treaty.pk).cache_stamp, Document.objects.get(pk=other.pk)
+    assert after[0] != before[0] and after[1].cache_stamp == before[1]
 
 
 @pytest.mark.parametrize(
