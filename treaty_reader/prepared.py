@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import connection, models, transaction
-from django.db.models.sql import UpdateQuery
+from django.db.models import AutoField
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 M = TypeVar("M", bound=models.Model)
 
@@ -164,3 +166,55 @@ class PreparedUpdate:
         with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
             cursor.execute(sql, params)
             return int(cursor.rowcount)
+
+
+class PreparedInsert(Generic[M]):
+    """``bulk_create(rows, ignore_conflicts=True)`` for new rows of one model (no key yet),
+    its INSERT built once per process for each number of rows. What goes in each column is
+    worked out by the fields, as the ORM does; the first statement of each size checks that
+    the ORM would send the same."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self.fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.generated and not isinstance(f, AutoField)
+        ]
+        self._compiled: dict[tuple[str, int], str] = {}
+
+    def _params(self, objs: list[M]) -> list[Any]:
+        return [
+            field.get_db_prep_save(field.pre_save(obj, True), connection=connection)
+            for obj in objs
+            for field in self.fields
+        ]
+
+    def _compile(self, objs: list[M], params: list[Any]) -> str:
+        query = InsertQuery(self.model, on_conflict=OnConflict.IGNORE)
+        query.insert_values(self.fields, list[models.Model](objs))
+        statements = query.get_compiler(connection=connection).as_sql()
+        if len(statements) != 1 or list(statements[0][1]) != params:
+            raise ValueError("The ORM would not send these rows the way they were prepared.")
+        return str(statements[0][0])
+
+    def insert(self, objs: list[M]) -> list[M]:
+        """Insert the rows, ignoring those a unique constraint refuses; the rows, saved."""
+        if not objs:
+            return objs
+        if len(objs) > connection.ops.bulk_batch_size(self.fields, objs):
+            return self.model._default_manager.bulk_create(objs, ignore_conflicts=True)
+        for obj in objs:
+            if obj.pk is not None:
+                raise ValueError("Only new rows, without a key, are prepared.")
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+        params = self._params(objs)
+        key = (connection.vendor, len(objs))
+        if key not in self._compiled:
+            self._compiled[key] = self._compile(objs, params)
+        with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
+            cursor.execute(self._compiled[key], params)
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+        return objs

@@ -40,7 +40,7 @@ from annotations.notifications.mentions import members_named
 from annotations.notifications.watching import thread_root
 from annotations.permissions import current_suspension
 from treaty_reader.models import Clause
-from treaty_reader.prepared import PreparedQuery
+from treaty_reader.prepared import PreparedInsert, PreparedQuery
 
 Kind = Notification.Kind
 
@@ -231,7 +231,11 @@ def _create(
                 created_at=comment.created_at,
             )
         )
-    return Notification.objects.bulk_create(notices, ignore_conflicts=True)
+    return _INSERT_NOTIFICATIONS.insert(notices)
+
+
+# Every comment written tells someone: the INSERT is built once per process.
+_INSERT_NOTIFICATIONS = PreparedInsert(Notification)
 
 
 def notify_liked(*, comment: Comment, liker: User) -> None:

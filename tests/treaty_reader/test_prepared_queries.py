@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from annotations.models import Suspension
-from treaty_reader.prepared import PreparedQuery, PreparedUpdate
+from treaty_reader.prepared import PreparedInsert, PreparedQuery, PreparedUpdate
 
 
 def test_it_gives_the_rows_the_orm_gives_for_each_value(alice, bob):
@@ -79,6 +79,29 @@ def test_the_document_stamp_moves_on_for_that_document_only(treaty):
 
     after = Document.objects.get(pk=treaty.pk).cache_stamp, Document.objects.get(pk=other.pk)
     assert after[0] != before[0] and after[1].cache_stamp == before[1]
+
+
+def test_an_insert_writes_the_rows_and_ignores_those_a_constraint_refuses(alice, bob, treaty):
+    from annotations.models import Watch
+
+    insert = PreparedInsert(Watch)
+    first = insert.insert([Watch(user=alice, document=treaty)])
+    again = insert.insert([Watch(user=alice, document=treaty), Watch(user=bob, document=treaty)])
+
+    assert all(not w._state.adding for w in first + again)
+    assert sorted(Watch.objects.values_list("user__username", "active")) == [
+        ("alice", True),
+        ("bob", True),
+    ]
+    assert insert.insert([]) == []
+
+
+def test_an_insert_takes_only_new_rows(alice, treaty):
+    from annotations.models import Watch
+
+    saved = Watch.objects.create(user=alice, document=treaty)
+    with pytest.raises(ValueError, match="Only new rows"):
+        PreparedInsert(Watch).insert([saved])
 
 
 @pytest.mark.parametrize(
