@@ -170,8 +170,8 @@ class PreparedUpdate:
 
 class PreparedInsert(Generic[M]):
     """``bulk_create(rows, ignore_conflicts=True)`` for new rows of one model (no key yet),
-    its INSERT built once per process for each number of rows. What goes in each column is
-    worked out by the fields, as the ORM does; the first statement of each size checks that
+    its INSERT for one row built once per process. What goes in each column is
+    worked out by the fields, as the ORM does; the first statement checks that
     the ORM would send the same."""
 
     def __init__(self, model: type[M]) -> None:
@@ -181,7 +181,7 @@ class PreparedInsert(Generic[M]):
             for f in model._meta.concrete_fields
             if not f.generated and not isinstance(f, AutoField)
         ]
-        self._compiled: dict[tuple[str, int], str] = {}
+        self._compiled: dict[str, str] = {}
 
     def _params(self, objs: list[M]) -> list[Any]:
         return [
@@ -199,22 +199,21 @@ class PreparedInsert(Generic[M]):
         return str(statements[0][0])
 
     def insert(self, objs: list[M]) -> list[M]:
-        """Insert the rows, ignoring those a unique constraint refuses; the rows, saved."""
+        """Insert the rows, ignoring those a unique constraint refuses; returns the rows."""
         if not objs:
             return objs
-        if len(objs) > connection.ops.bulk_batch_size(self.fields, objs):
+        if len(objs) > 1:
+            # Several rows are laid out per backend (PostgreSQL sends a column's values as
+            # one array), so they go through the ORM: most comments tell one member.
             return self.model._default_manager.bulk_create(objs, ignore_conflicts=True)
         for obj in objs:
             if obj.pk is not None:
                 raise ValueError("Only new rows, without a key, are prepared.")
             obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
         params = self._params(objs)
-        key = (connection.vendor, len(objs))
+        key = connection.vendor
         if key not in self._compiled:
             self._compiled[key] = self._compile(objs, params)
         with transaction.mark_for_rollback_on_error(), connection.cursor() as cursor:
             cursor.execute(self._compiled[key], params)
-        for obj in objs:
-            obj._state.adding = False
-            obj._state.db = connection.alias
-        return objs
+        return objs  # as bulk_create leaves them when it ignores conflicts: no key
