@@ -86,6 +86,24 @@ _UNLIFTED = PreparedQuery(
 )
 
 
+def current_suspension(user: User | AnonymousUser) -> Suspension | None:
+    """``active_suspension`` without a query for a member loaded with their standing (by
+    ``moderation.backends.MemberBackend``, at the start of this request); looked up for a
+    member loaded any other way."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "suspension_pk"):
+        return active_suspension(user)
+    if user.suspension_pk is None:
+        return None
+    return Suspension(
+        pk=user.suspension_pk,
+        user_id=user.pk,
+        reason=user.suspension_reason,  # type: ignore[attr-defined]  # loaded by MemberBackend
+        ends_at=user.suspension_ends_at,  # type: ignore[attr-defined]
+    )
+
+
 def login_redirect(request: HtmxHttpRequest, next_url: str | None = None) -> HttpResponse:
     """Send an anonymous visitor to sign in, then back to where they were."""
     next_url = next_url or request.headers.get("HX-Current-URL") or request.get_full_path()
@@ -99,7 +117,7 @@ def write_refusal(request: HtmxHttpRequest) -> HttpResponse | None:
     """Why this visitor may not write now, as a response; None when they may."""
     if not request.user.is_authenticated:
         return login_redirect(request)
-    suspension = active_suspension(request.user)
+    suspension = current_suspension(request.user)
     if suspension is not None:
         return problem(
             request,

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from .numerals import to_roman
-from .prepared import PLACEHOLDER_TEXT, PreparedQuery
+from .prepared import PLACEHOLDER_TEXT, PreparedQuery, PreparedUpdate
 
 
 class DocumentQuerySet(models.QuerySet["Document"]):
@@ -30,7 +30,18 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         like, a moderator's action, a suspension) calls it in its own transaction; a test
         runs every write service and fails for any that does not.
         """
-        return self.update(generation=models.F("generation") + 1)
+        return self.update(**_PAGE_CHANGED)
+
+    def page_changed_for(self, pk: int) -> int:
+        """``filter(pk=pk).page_changed()``, the UPDATE built once per process: every
+        comment, reply and like on the document writes it."""
+        return _PAGE_CHANGED_FOR.run(pk)
+
+
+_PAGE_CHANGED = {"generation": models.F("generation") + 1}
+_PAGE_CHANGED_FOR = PreparedUpdate(
+    lambda pk: Document.objects.filter(pk=pk).order_by(), **_PAGE_CHANGED
+)
 
 
 class Document(models.Model):

@@ -5,7 +5,8 @@ the small ones every request makes (which document is this? is this member suspe
 many unread replies?). A ``PreparedQuery`` builds its queryset once, for a placeholder value,
 and keeps the SQL, where the value goes in its parameters, and how to turn rows into model
 instances; afterwards it only swaps the value in. The queryset stays the one place that says
-what the query means.
+what the query means. A query may take several values (``values=2``: the build function gets
+as many placeholders); ``pk__in`` of n keys is a query of n values.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import AutoField
+from django.db.models.constants import OnConflict
+from django.db.models.sql import InsertQuery, UpdateQuery
 
 M = TypeVar("M", bound=models.Model)
 
@@ -28,7 +32,7 @@ PLACEHOLDER_TEXT = "\x00placeholder\x00"
 class _Compiled:
     sql: str
     params: tuple[object, ...]
-    positions: tuple[int, ...]
+    positions: tuple[tuple[int, int], ...]  # (where in the parameters, which value)
     names: tuple[str, ...] = ()  # the model's attribute names, in the order the SQL selects them
     annotations: tuple[str, ...] = ()  # the annotations' names, selected after the fields
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...] = ()
@@ -36,33 +40,49 @@ class _Compiled:
 
 class PreparedQuery(Generic[M]):
     def __init__(
-        self, build: Callable[[Any], models.QuerySet[M, Any]], placeholder: object = PLACEHOLDER_ID
+        self,
+        build: Callable[..., models.QuerySet[M, Any]],
+        placeholder: object = PLACEHOLDER_ID,
+        *,
+        values: int = 1,
     ) -> None:
         self.build = build
-        self.placeholder = placeholder
+        if values > 1 and placeholder != PLACEHOLDER_ID:
+            raise ValueError("A query of several values takes them as keys.")
+        # One placeholder per value, each told apart from the others.
+        self.placeholders = (placeholder,) if values == 1 else tuple(
+            PLACEHOLDER_ID + n for n in range(values)
+        )  # fmt: skip
         self._compiled: dict[tuple[str, bool], _Compiled] = {}
 
     def _prepare(
-        self, db: BaseDatabaseWrapper, value: object, *, counting: bool
+        self, db: BaseDatabaseWrapper, values: tuple[object, ...], *, counting: bool
     ) -> tuple[_Compiled, list[Any]]:
+        if len(values) != len(self.placeholders):
+            raise TypeError(f"The query takes {len(self.placeholders)} values, not {len(values)}.")
         key = (db.vendor, counting)
         if key not in self._compiled:
             self._compiled[key] = self._compile(db, counting)
         compiled = self._compiled[key]
         params: list[Any] = list(compiled.params)
-        for position in compiled.positions:
-            params[position] = value
+        for position, which in compiled.positions:
+            params[position] = values[which]
         return compiled, params
 
     def _compile(self, db: BaseDatabaseWrapper, counting: bool) -> _Compiled:
-        query = self.build(self.placeholder).query
+        query = self.build(*self.placeholders).query
         if counting:  # how many rows does not depend on their order, which costs a sort
             query = query.clone()
             query.clear_ordering(force=True)
         compiler = query.get_compiler(connection=db)
         sql, params = compiler.as_sql()
-        positions = tuple(i for i, value in enumerate(params) if value == self.placeholder)
-        if not positions:
+        positions = tuple(
+            (i, which)
+            for i, value in enumerate(params)
+            for which, placeholder in enumerate(self.placeholders)
+            if value == placeholder
+        )
+        if {which for _, which in positions} != set(range(len(self.placeholders))):
             raise ValueError("The query does not use the value it was built with.")
         if counting:
             sql = "SELECT COUNT(*) FROM (" + sql + ") counted"  # noqa: S608 - the ORM's SQL
@@ -80,31 +100,125 @@ class PreparedQuery(Generic[M]):
             raise ValueError("The query selects an annotation before the model's fields.")
         return _Compiled(sql, tuple(params), positions, names, annotations, converters)
 
-    def rows(self, model: type[M], value: object) -> list[M]:
-        """The queryset's rows for this value, as ``model`` instances (no related objects),
-        each with its annotations as attributes."""
+    def rows(self, model: type[M], *values: object) -> list[M]:
+        """The queryset's rows for this value (these values), as ``model`` instances (no
+        related objects), each with its annotations as attributes."""
         db = connections[DEFAULT_DB_ALIAS]  # once: each use of ``connection`` looks it up
-        compiled, params = self._prepare(db, value, counting=False)
+        compiled, params = self._prepare(db, values, counting=False)
         with db.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
         found = []
         for row in fetched:
-            values = list(row)
+            columns = list(row)
             for position, functions, expression in compiled.converters:
                 for convert in functions:
-                    values[position] = convert(values[position], expression, db)
+                    columns[position] = convert(columns[position], expression, db)
             fields = len(compiled.names)
-            instance = model.from_db(db.alias, compiled.names, values[:fields])
-            for name, annotated in zip(compiled.annotations, values[fields:], strict=True):
+            instance = model.from_db(db.alias, compiled.names, columns[:fields])
+            for name, annotated in zip(compiled.annotations, columns[fields:], strict=True):
                 setattr(instance, name, annotated)
             found.append(instance)
         return found
 
-    def count(self, value: object) -> int:
+    def count(self, *values: object) -> int:
         """How many rows the queryset has for this value (its slice, if it has one)."""
         db = connections[DEFAULT_DB_ALIAS]
-        compiled, params = self._prepare(db, value, counting=True)
+        compiled, params = self._prepare(db, values, counting=True)
         with db.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             return int(cursor.fetchone()[0])
+
+
+class PreparedUpdate:
+    """An UPDATE of the rows a queryset selects, built once per process like a
+    ``PreparedQuery``: ``PreparedUpdate(lambda pk: Document.objects.filter(pk=pk),
+    generation=F("generation") + 1).run(pk)`` is ``….filter(pk=pk).update(…)``."""
+
+    def __init__(
+        self,
+        build: Callable[[Any], models.QuerySet[Any, Any]],
+        placeholder: object = PLACEHOLDER_ID,
+        **changes: Any,
+    ) -> None:
+        self.build = build
+        self.placeholder = placeholder
+        self.changes = changes
+        self._compiled: dict[str, tuple[str, tuple[object, ...], tuple[int, ...]]] = {}
+
+    def _compile(self, db: BaseDatabaseWrapper) -> tuple[str, tuple[object, ...], tuple[int, ...]]:
+        query: Any = self.build(self.placeholder).query.chain(UpdateQuery)
+        query.add_update_values(self.changes)
+        query.annotations = {}
+        if query.related_updates:
+            raise ValueError("The update changes another table too.")
+        sql, params = query.get_compiler(connection=db).as_sql()
+        positions = tuple(i for i, value in enumerate(params) if value == self.placeholder)
+        if not positions:
+            raise ValueError("The query does not use the value it was built with.")
+        return sql, tuple(params), positions
+
+    def run(self, value: object) -> int:
+        """Update the rows for this value; how many there were."""
+        db = connections[DEFAULT_DB_ALIAS]
+        if db.vendor not in self._compiled:
+            self._compiled[db.vendor] = self._compile(db)
+        sql, compiled_params, positions = self._compiled[db.vendor]
+        params: list[Any] = list(compiled_params)
+        for position in positions:
+            params[position] = value
+        with transaction.mark_for_rollback_on_error(), db.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.rowcount)
+
+
+class PreparedInsert(Generic[M]):
+    """``bulk_create(rows, ignore_conflicts=True)`` for new rows of one model (no key yet),
+    its INSERT for one row built once per process. What goes in each column is
+    worked out by the fields, as the ORM does; the first statement checks that
+    the ORM would send the same."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self.fields = [
+            f
+            for f in model._meta.concrete_fields
+            if not f.generated and not isinstance(f, AutoField)
+        ]
+        self._compiled: dict[str, str] = {}
+
+    def _params(self, db: BaseDatabaseWrapper, objs: list[M]) -> list[Any]:
+        return [
+            field.get_db_prep_save(field.pre_save(obj, True), connection=db)
+            for obj in objs
+            for field in self.fields
+        ]
+
+    def _compile(self, db: BaseDatabaseWrapper, objs: list[M], params: list[Any]) -> str:
+        query = InsertQuery(self.model, on_conflict=OnConflict.IGNORE)
+        query.insert_values(self.fields, list[models.Model](objs))
+        statements = query.get_compiler(connection=db).as_sql()
+        if len(statements) != 1 or list(statements[0][1]) != params:
+            raise ValueError("The ORM would not send these rows the way they were prepared.")
+        return str(statements[0][0])
+
+    def insert(self, objs: list[M]) -> list[M]:
+        """Insert the rows, ignoring those a unique constraint refuses; returns the rows."""
+        if not objs:
+            return objs
+        if len(objs) > 1:
+            # Several rows are laid out per backend (PostgreSQL sends a column's values as
+            # one array), so they go through the ORM: most comments tell one member.
+            return self.model._default_manager.bulk_create(objs, ignore_conflicts=True)
+        for obj in objs:
+            if obj.pk is not None:
+                raise ValueError("Only new rows, without a key, are prepared.")
+            obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+        db = connections[DEFAULT_DB_ALIAS]
+        params = self._params(db, objs)
+        key = db.vendor
+        if key not in self._compiled:
+            self._compiled[key] = self._compile(db, objs, params)
+        with transaction.mark_for_rollback_on_error(), db.cursor() as cursor:
+            cursor.execute(self._compiled[key], params)
+        return objs  # as bulk_create leaves them when it ignores conflicts: no key

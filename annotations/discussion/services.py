@@ -129,7 +129,7 @@ def comment_create(
     )
     notifications.notify_comment_created(comment=comment, mentioned=mentioned)
     watch_on_comment(comment=comment)
-    Document.objects.filter(pk=document.pk).page_changed()
+    Document.objects.page_changed_for(document.pk)
     return comment
 
 
@@ -156,7 +156,7 @@ def comment_edit(*, comment: Comment, editor: User, body: str) -> Comment:
     current.edited_at = timezone.now()
     current.save(update_fields=["body", "body_html", "edited_at"])
     notifications.notify_comment_edited(comment=current, before=before, mentioned=mentioned)
-    Document.objects.filter(pk=current.document_id).page_changed()
+    Document.objects.page_changed_for(current.document_id)
     return current
 
 
@@ -169,7 +169,7 @@ def comment_delete(*, comment: Comment, user: User) -> Comment:
         raise ValidationError("That comment has already been deleted.", code="deleted")
     comment.deleted_at = timezone.now()
     comment.save(update_fields=["deleted_at"])
-    Document.objects.filter(pk=comment.document_id).page_changed()
+    Document.objects.page_changed_for(comment.document_id)
     return comment
 
 
@@ -189,7 +189,7 @@ def comment_like(*, comment: Comment, user: User) -> Comment:
             Like.objects.create(comment=comment, user=user)
             Comment.objects.filter(pk=comment.pk).update(like_count=F("like_count") + 1)
             notifications.notify_liked(comment=comment, liker=user)
-            Document.objects.filter(pk=comment.document_id).page_changed()
+            Document.objects.page_changed_for(comment.document_id)
     except IntegrityError:
         # The unique constraint, not a prior read, decides: two quick clicks like once.
         raise ValidationError("You already like this comment.", code="already_liked") from None
@@ -207,7 +207,7 @@ def comment_unlike(*, comment: Comment, user: User) -> Comment:
         Comment.objects.filter(pk=comment.pk, like_count__gt=0).update(
             like_count=F("like_count") - 1
         )
-        Document.objects.filter(pk=comment.document_id).page_changed()
+        Document.objects.page_changed_for(comment.document_id)
     comment.refresh_from_db(fields=["like_count"])
     return comment
 
@@ -256,5 +256,5 @@ def discussion_import_replies(*, document: Document, replies: Sequence[ParsedRep
         Comment.objects.filter(pk__in=[c.pk for c in surplus]).delete()
         written += len(surplus)
     if written:
-        Document.objects.filter(pk=document.pk).page_changed()
+        Document.objects.page_changed_for(document.pk)
     return written

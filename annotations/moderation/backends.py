@@ -2,7 +2,8 @@
 
 Every page a suspended member sees carries a banner (why, and until when), so their current
 suspension is fetched in the same query as the member themselves: no page costs a query
-more for it. Writes still check the suspension afresh (``permissions.write_refusal``).
+more for it, and writes refuse a suspended member on what was loaded with them
+(``permissions.current_suspension``), read at the start of the same request.
 """
 
 from __future__ import annotations

@@ -7,25 +7,13 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from annotations.models import Suspension
-from annotations.permissions import active_suspension
+from annotations.permissions import current_suspension
 
 
 def member_suspension(request: HttpRequest) -> Suspension | None:
     """The signed-in member's current suspension: loaded with the member by
     ``backends.MemberBackend``, else (a member loaded some other way) looked up."""
-    user = request.user
-    if not user.is_authenticated:
-        return None
-    if not hasattr(user, "suspension_pk"):
-        return active_suspension(user)
-    if user.suspension_pk is None:
-        return None
-    return Suspension(
-        pk=user.suspension_pk,
-        user_id=user.pk,
-        reason=user.suspension_reason,  # type: ignore[attr-defined]  # loaded by MemberBackend
-        ends_at=user.suspension_ends_at,  # type: ignore[attr-defined]
-    )
+    return current_suspension(request.user)
 
 
 def suspension(request: HttpRequest) -> dict[str, object]:

@@ -38,9 +38,9 @@ from annotations.models import (
 )
 from annotations.notifications.mentions import members_named
 from annotations.notifications.watching import thread_root
-from annotations.permissions import active_suspension
+from annotations.permissions import current_suspension
 from treaty_reader.models import Clause
-from treaty_reader.prepared import PreparedQuery
+from treaty_reader.prepared import PreparedInsert, PreparedQuery
 
 Kind = Notification.Kind
 
@@ -71,7 +71,7 @@ def _may_be_told(comment: Comment, candidates: Iterable[int], actor: User | None
     waiting for a moderator is told of when it is approved."""
     if actor is None or comment.is_deleted or comment.is_hidden or comment.is_pending:
         return set()
-    if active_suspension(actor):
+    if current_suspension(actor):
         return set()
     wanted = set(candidates) - {actor.pk}
     highlight = comment.highlight
@@ -79,7 +79,21 @@ def _may_be_told(comment: Comment, candidates: Iterable[int], actor: User | None
         wanted &= {highlight.author_id}
     if not wanted:
         return set()
-    return set(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
+    return {member.pk for member in _active_among(len(wanted)).rows(User, *sorted(wanted))}
+
+
+def _active_among(count: int) -> PreparedQuery[User]:
+    """Which of ``count`` members are active: asked for every comment written, so built once
+    per process for each number of members."""
+    query = _ACTIVE_AMONG.get(count)
+    if query is None:
+        query = _ACTIVE_AMONG[count] = PreparedQuery(
+            lambda *pks: User.objects.filter(pk__in=pks, is_active=True).only("pk"), values=count
+        )
+    return query
+
+
+_ACTIVE_AMONG: dict[int, PreparedQuery[User]] = {}
 
 
 def _article_of(highlight: Highlight) -> int | None:
@@ -114,13 +128,11 @@ def _watchers(comment: Comment) -> dict[int, tuple[str, int]]:
         # Where it was is said by the notification ("…in the discussion of X, which you
         # watch"), so the reason does not say it twice.
         places.append(("", None, started))
-    whole = Q(article__isnull=True, highlight__isnull=True, comment__isnull=True)
-    condition = Q()
-    for field, value, _ in places:
-        condition |= Q(**{field: value}) if field else whole
-    rows = Watch.objects.filter(condition, document_id=comment.document_id, active=True)
+    fields = tuple(field for field, _, _ in places)
+    values = [value for field, value, _ in places if field]
+    rows = _watches_at(fields).rows(Watch, comment.document_id, *values)
     found: dict[int, tuple[int, str, int]] = {}
-    for watch in rows.only("user_id", "article_id", "highlight_id", "comment_id"):
+    for watch in rows:
         for rank, (field, value, text) in enumerate(places):
             targets = (watch.article_id, watch.highlight_id, watch.comment_id)
             if (getattr(watch, field) == value) if field else targets == (None, None, None):
@@ -128,6 +140,30 @@ def _watchers(comment: Comment) -> dict[int, tuple[str, int]]:
                     found[watch.user_id] = (rank, text, watch.pk)
                 break
     return {user: (text, pk) for user, (_, text, pk) in found.items()}
+
+
+def _watches_at(fields: tuple[str, ...]) -> PreparedQuery[Watch]:
+    """The active watches on a document at these places (a target field each, "" for the
+    whole discussion), given the document and each field's value. Asked for every comment
+    written: built once per process for each kind of place."""
+    query = _WATCHES_AT.get(fields)
+    if query is None:
+
+        def build(document_id: int, *values: int) -> QuerySet[Watch]:
+            whole = Q(article__isnull=True, highlight__isnull=True, comment__isnull=True)
+            condition = Q()
+            given = iter(values)
+            for field in fields:
+                condition |= Q(**{field: next(given)}) if field else whole
+            return Watch.objects.filter(condition, document_id=document_id, active=True).only(
+                "user_id", "article_id", "highlight_id", "comment_id"
+            )
+
+        query = _WATCHES_AT[fields] = PreparedQuery(build, values=1 + sum(map(bool, fields)))
+    return query
+
+
+_WATCHES_AT: dict[tuple[str, ...], PreparedQuery[Watch]] = {}
 
 
 def notify_comment_created(
@@ -195,7 +231,11 @@ def _create(
                 created_at=comment.created_at,
             )
         )
-    return Notification.objects.bulk_create(notices, ignore_conflicts=True)
+    return _INSERT_NOTIFICATIONS.insert(notices)
+
+
+# Every comment written tells someone: the INSERT is built once per process.
+_INSERT_NOTIFICATIONS = PreparedInsert(Notification)
 
 
 def notify_liked(*, comment: Comment, liker: User) -> None:

@@ -14,6 +14,7 @@ from annotations.models import Comment, Highlight, Watch
 from annotations.notifications.preferences import member_settings
 from annotations.permissions import may_see_highlight
 from treaty_reader.models import Article, Document
+from treaty_reader.prepared import PreparedInsert
 
 _ANCESTORS = ["parent_id", "parent__parent_id", "parent__parent__parent_id"]
 
@@ -123,6 +124,8 @@ def watch_on_comment(*, comment: Comment) -> None:
         target = {"highlight_id": comment.highlight_id}
     else:
         target = {"comment_id": thread_root(comment)}
-    Watch.objects.bulk_create(
-        [Watch(user=author, document_id=comment.document_id, **target)], ignore_conflicts=True
-    )
+    _INSERT_WATCHES.insert([Watch(user=author, document_id=comment.document_id, **target)])
+
+
+# Every comment written watches its thread: the INSERT is built once per process.
+_INSERT_WATCHES = PreparedInsert(Watch)

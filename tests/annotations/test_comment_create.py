@@ -189,6 +189,33 @@ def test_a_suspended_member_cannot_comment(alice_client, treaty, alice):
     assert not Comment.objects.filter(is_imported=False).exists()
 
 
+def test_a_suspended_member_cannot_comment_on_a_highlight_and_nobody_is_told(
+    bob_client, alice_highlight, bob
+):
+    Suspension.objects.create(user=bob, reason="Spam.")
+    response = bob_client.post(highlight_url(alice_highlight), {"body": "Hi @alice"}, **HTMX)
+    assert response.status_code == 403
+    assert "Your account is suspended indefinitely: Spam." in response.content.decode()
+    assert not Comment.objects.filter(highlight=alice_highlight).exists()
+    assert not Notification.objects.exists()
+
+
+def test_a_lifted_or_ended_suspension_lets_the_member_comment(alice_client, treaty, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    Suspension.objects.create(user=alice, reason="Lifted.", lifted_at=now)
+    Suspension.objects.create(
+        user=alice, reason="Over.", starts_at=now - timedelta(days=2), ends_at=now
+    )
+    Suspension.objects.create(user=alice, reason="Not yet.", starts_at=now + timedelta(days=1))
+    response = alice_client.post(DOCUMENT_COMMENT, {"body": "Back again"}, **HTMX)
+    assert response.status_code == 201
+    assert Comment.objects.filter(is_imported=False, body="Back again").exists()
+
+
 def test_a_post_without_the_csrf_token_is_refused(treaty, alice):
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)

@@ -7,9 +7,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
-from annotations.models import Suspension
+from annotations.models import Comment, Suspension
 from annotations.moderation import services as moderation
 from annotations.moderation.backends import with_current_suspension
+from annotations.permissions import active_suspension, current_suspension
 from tests import moderating
 from tests.conftest import PASSWORD
 
@@ -98,6 +99,39 @@ def test_the_member_is_loaded_with_the_longest_current_suspension(alice, moderat
 
     assert (loaded.suspension_pk, loaded.suspension_reason) == (later.pk, "Indefinitely.")
     assert loaded.suspension_ends_at is None
+
+
+def test_the_standing_loaded_with_the_member_is_the_suspension_a_write_looks_up(
+    alice, bob, moderator, suspension
+):
+    Suspension.objects.create(user=alice, reason="Indefinitely.", created_by=moderator)
+    for member in (alice, bob):
+        loaded = with_current_suspension(User.objects.filter(pk=member.pk)).get()
+        found, looked_up = current_suspension(loaded), active_suspension(member)
+        assert (found and found.pk, found and found.reason, found and found.ends_at) == (
+            looked_up and looked_up.pk,
+            looked_up and looked_up.reason,
+            looked_up and looked_up.ends_at,
+        )
+    assert current_suspension(User.objects.get(pk=bob.pk)) is None
+
+
+def test_a_member_loaded_without_their_standing_is_refused_all_the_same(
+    settings, alice, treaty, suspension
+):
+    """Signed in through a backend that loads only the user's row: the suspension is looked
+    up, so the write is still refused, and the banner still shows."""
+    backend = "django.contrib.auth.backends.ModelBackend"
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, backend]
+    client = Client()
+    client.force_login(alice, backend=backend)
+
+    response = client.post(PAGE + "comments/", {"body": "My draft."}, HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 403
+    assert "Personal attacks." in response.content.decode()
+    assert not Comment.objects.filter(author=alice).exists()
+    assert 'id="suspension-banner"' in client.get(DISCUSSION).content.decode()
 
 
 def test_a_refused_htmx_write_answers_with_the_reason_as_a_fragment(

@@ -6,12 +6,12 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import User
-from django.db.models import Count
+from django.db.models import Count, F
 from django.test import Client
 from django.utils import timezone
 
 from annotations.models import Suspension
-from treaty_reader.prepared import PreparedQuery
+from treaty_reader.prepared import PreparedInsert, PreparedQuery, PreparedUpdate
 
 
 def test_it_gives_the_rows_the_orm_gives_for_each_value(alice, bob):
@@ -35,6 +35,73 @@ def test_it_sets_each_annotation_on_its_instance(alice, bob, moderator):
 def test_it_refuses_a_query_that_does_not_use_its_value(db):
     with pytest.raises(ValueError, match="does not use the value"):
         PreparedQuery(lambda pk: User.objects.all()).rows(User, 1)
+
+
+def test_it_takes_several_values_each_in_its_place(alice, bob, moderator):
+    either = PreparedQuery(
+        lambda pk, other: User.objects.filter(pk__in=[pk, other]).order_by("username"), values=2
+    )
+
+    assert [u.username for u in either.rows(User, bob.pk, alice.pk)] == ["alice", "bob"]
+    assert [u.username for u in either.rows(User, bob.pk, 10_000)] == ["bob"]
+    assert either.count(moderator.pk, alice.pk) == 2
+
+
+def test_it_refuses_too_few_values_or_one_it_does_not_use(alice):
+    both = PreparedQuery(lambda pk, other: User.objects.filter(pk=pk, id=other), values=2)
+    with pytest.raises(TypeError, match="takes 2 values, not 1"):
+        both.rows(User, alice.pk)
+    unused = PreparedQuery(lambda pk, other: User.objects.filter(pk=pk), values=2)
+    with pytest.raises(ValueError, match="does not use the value"):
+        unused.rows(User, alice.pk, alice.pk)
+
+
+def test_an_update_changes_the_rows_for_each_value_and_says_how_many(alice, bob):
+    deactivate = PreparedUpdate(lambda pk: User.objects.filter(pk=pk), is_active=False)
+    rename = PreparedUpdate(lambda pk: User.objects.filter(pk=pk), last_name=F("username"))
+
+    assert deactivate.run(alice.pk) == 1
+    assert rename.run(bob.pk) == 1
+    assert deactivate.run(10_000) == 0
+    assert list(User.objects.order_by("username").values_list("is_active", "last_name")) == [
+        (False, ""),
+        (True, "bob"),
+    ]
+
+
+def test_the_document_stamp_moves_on_for_that_document_only(treaty):
+    from treaty_reader.models import Document
+
+    other = Document.objects.create(slug="other", title="Other")
+    before = Document.objects.get(pk=treaty.pk).cache_stamp, other.cache_stamp
+
+    assert Document.objects.page_changed_for(treaty.pk) == 1
+
+    after = Document.objects.get(pk=treaty.pk).cache_stamp, Document.objects.get(pk=other.pk)
+    assert after[0] != before[0] and after[1].cache_stamp == before[1]
+
+
+def test_an_insert_writes_the_rows_and_ignores_those_a_constraint_refuses(alice, bob, treaty):
+    from annotations.models import Watch
+
+    insert = PreparedInsert(Watch)
+    insert.insert([Watch(user=alice, document=treaty)])
+    insert.insert([Watch(user=alice, document=treaty, active=False)])  # already watching
+    insert.insert([Watch(user=alice, document=treaty), Watch(user=bob, document=treaty)])
+
+    assert sorted(Watch.objects.values_list("user__username", "active")) == [
+        ("alice", True),
+        ("bob", True),
+    ]
+    assert insert.insert([]) == []
+
+
+def test_an_insert_takes_only_new_rows(alice, treaty):
+    from annotations.models import Watch
+
+    saved = Watch.objects.create(user=alice, document=treaty)
+    with pytest.raises(ValueError, match="Only new rows"):
+        PreparedInsert(Watch).insert([saved])
 
 
 @pytest.mark.parametrize(
