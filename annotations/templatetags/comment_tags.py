@@ -13,10 +13,11 @@ escaped are marked safe for both.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import template
 from django.template import engines
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
@@ -51,3 +52,27 @@ def comment_main(context: template.Context, node: Any) -> SafeString:
 def comment_likes(context: template.Context, node: Any, oob: bool = False) -> SafeString:
     csrf, suspended = _viewer(context)
     return mark_safe(_macros().likes(node, csrf, suspended, bool(oob)))  # noqa: S308
+
+
+class FormPlace(NamedTuple):
+    id: str
+    action: str
+
+
+@register.simple_tag(takes_context=True)
+def comment_form_place(context: template.Context) -> FormPlace:
+    """The comment form's id and the address it posts to, worked out once for the form's
+    many uses of them (labels, errors, descriptions): the form is sent again after every
+    post, and rendering them each time was half of rendering the form."""
+    parent, highlight = context.get("parent"), context.get("highlight")
+    if parent:
+        form_id = f"comment-{parent.pk}-reply-form"
+    elif highlight:
+        form_id = "add-comment"
+    else:
+        form_id = "discussion-add-comment"
+    if highlight:
+        action = reverse("annotations:highlight_comment", args=[highlight.pk])
+    else:
+        action = reverse("annotations:document_comment", args=[context["document"].slug])
+    return FormPlace(form_id, action)
