@@ -104,7 +104,13 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
     fresh_ratio, fresh_cpu_ratio = _versus(fresh, peer)
     whole = find(layout.peer_size, layout.whole_thread_row)
     whole_ratio, whole_cpu_ratio = _versus(whole, peer)
-    posts = [r for r in rows if r.name == layout.post_row and r.measurement and r.connections > 1]
+    # The target is on SQLite (issue 18); the PostgreSQL rows are listed for what they cost.
+    posts = [
+        r
+        for r in rows
+        if r.name == layout.post_row and r.measurement and r.connections > 1
+        and not r.size.endswith(", PG")
+    ]  # fmt: skip
     worst = max((r.measurement.p99_ms for r in posts if r.measurement), default=None)
     searches = [
         r
@@ -131,7 +137,7 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
         f"{at(fresh)}, {_num(fresh_cpu_ratio, 2)}x in CPU per request",
         f"    and from the page cache: {_num(ratio, 2)}x in req/s{at(ours)}, "
         f"{_num(cpu_ratio, 2)}x in CPU per request",
-        f"  posting p99 < 50 ms at {layout.connections} connections (worst size): "
+        f"  posting p99 < 50 ms at {layout.connections} connections on SQLite (worst size): "
         f"{_num(worst, 1)} ms, " + verdict(worst, worst is not None and worst < 50),
         f"  search p99 < 100 ms at {layout.connections} connections on SQLite (slowest of "
         f"{len(searches)} queries): {_num(slowest, 1)} ms, "
