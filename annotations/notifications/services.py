@@ -79,12 +79,19 @@ def _may_be_told(comment: Comment, candidates: Iterable[int], actor: User | None
         wanted &= {highlight.author_id}
     if not wanted:
         return set()
+    if len(wanted) > PREPARED_AMONG:
+        return set(User.objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True))
     return {member.pk for member in _active_among(len(wanted)).rows(User, *sorted(wanted))}
+
+
+# Most comments tell one to three members; a query per number of them is kept up to this, so
+# a process keeps a handful, not one per size of crowd.
+PREPARED_AMONG = 8
 
 
 def _active_among(count: int) -> PreparedQuery[User]:
     """Which of ``count`` members are active: asked for every comment written, so built once
-    per process for each number of members."""
+    per process for each number of members (up to ``PREPARED_AMONG``)."""
     query = _ACTIVE_AMONG.get(count)
     if query is None:
         query = _ACTIVE_AMONG[count] = PreparedQuery(

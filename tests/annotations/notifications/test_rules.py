@@ -230,3 +230,19 @@ def test_old_reply_notices_are_kept(say, alice, bob):
     reply = say(bob, "An answer.", parent=mine)
     assert Notification.objects.get(recipient=alice).comment == reply
     assert timezone.now()
+
+
+def test_a_crowd_of_watchers_is_told_each_but_not_a_deactivated_one(treaty, say, alice, told):
+    from django.contrib.auth.models import User
+
+    crowd = [User.objects.create_user(f"watcher{n}") for n in range(services.PREPARED_AMONG + 4)]
+    for member in crowd:
+        watching.watch_set(user=member, document=treaty, watching=True)
+    gone = crowd[0]
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+
+    say(alice, "A thread many watch.")
+
+    assert told(gone) == []
+    for member in crowd[1:]:
+        assert told(member) == [("watched", "started a thread", "A thread many watch.")]
