@@ -1,4 +1,5 @@
-"""The anonymous reader's fast path: a kept page sent before the rest of the middleware runs.
+"""The fast path: a kept page sent before the rest of the middleware runs, to an anonymous
+reader, and to a member.
 
 An anonymous reader without a session gets the same kept copy of a page as every other
 (``page_cache``), yet each request still went through sessions, CSRF, authentication,

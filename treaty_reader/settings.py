@@ -96,7 +96,8 @@ MIDDLEWARE = [
     # First, so it wraps everything: a plain 503 page while the database is unreachable.
     "treaty_reader.health.DatabaseUnavailableMiddleware",
     # Then a kept page for an anonymous reader without a session, with the headers the rest
-    # would add (learnt from them): nothing below can change that answer (see fast_pages).
+    # would add (learnt from them): nothing below can change that answer; and a member's own
+    # kept page, after the session, CSRF and authentication steps below (see fast_pages).
     "treaty_reader.fast_pages.FastPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
