@@ -105,13 +105,12 @@ class FastPageMiddleware:
         except DisallowedHost:
             return None  # the full path answers it, as it always has
         try:
-            found = _BY_PK.rows(Document, route.copy.document_pk)
+            document = self._document(signature, route)
         except DATABASE_UNAVAILABLE:
             return None  # the full path answers 503 with every header
-        if not found or found[0].slug != route.copy.slug:
-            self.routes.pop(signature, None)
+        if document is None:
             return None
-        tag, etag = page_tag(route.copy.name, found[0], "everyone")
+        tag, etag = page_tag(route.copy.name, document, "everyone")
         if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
             if route.not_modified is None:
                 return None
@@ -120,12 +119,9 @@ class FastPageMiddleware:
             return response
         pieces: tuple[bytes, ...] | None = cache.get(f"page:{tag}")
         if pieces is None or has_csrf_slot(pieces):
-            request._fast_document = found[0]  # type: ignore[attr-defined]  # see page_document
+            request._fast_document = document  # type: ignore[attr-defined]  # see page_document
             return None
-        nonce = _make_nonce()
-        response = HttpResponse(fill(pieces, nonce.encode(), bytes))
-        _put_headers(response, route.headers, nonce, etag)
-        return response
+        return _page(pieces, route, etag, bytes)
 
     def _answer_member(
         self, request: HttpRequest, signature: Signature, route: Route
@@ -142,24 +138,30 @@ class FastPageMiddleware:
             self.authentication.process_request(request)
             if not request.user.is_authenticated:
                 return None  # a session that ended: the page for everyone, the full way
-            found = _BY_PK.rows(Document, route.copy.document_pk)
-            if not found or found[0].slug != route.copy.slug:
-                self.routes.pop(signature, None)
+            document = self._document(signature, route)
+            if document is None:
                 return None
-            tag, etag = page_tag(route.copy.name, found[0], viewer_of(request))
+            tag, etag = page_tag(route.copy.name, document, viewer_of(request))
             pieces: tuple[bytes, ...] | None = cache.get(f"page:{tag}")
         except DATABASE_UNAVAILABLE:
             return None  # the full path answers 503 with every header
         if pieces is None:
             # Rendered the full way; what was read here (the member, their unread count, the
             # document) is not read again.
-            request._fast_document = found[0]  # type: ignore[attr-defined]  # see page_document
+            request._fast_document = document  # type: ignore[attr-defined]  # see page_document
             return None
-        nonce = _make_nonce()
-        page = HttpResponse(fill(pieces, nonce.encode(), lambda: get_token(request).encode()))
-        _put_headers(page, route.headers, nonce, etag)
+        page = _page(pieces, route, etag, lambda: get_token(request).encode())
         self.csrf.process_response(request, page)  # the CSRF cookie, renewed as always
         return self.sessions.process_response(request, page)
+
+    def _document(self, signature: Signature, route: Route) -> Document | None:
+        """The route's document, read for its stamp; None (and the route forgotten) if it
+        is gone or was renamed."""
+        found = _BY_PK.rows(Document, route.copy.document_pk)
+        if not found or found[0].slug != route.copy.slug:
+            self.routes.pop(signature, None)
+            return None
+        return found[0]
 
     def _learn(
         self, signature: Signature, request: HttpRequest, response: HttpResponseBase
@@ -240,6 +242,17 @@ def _signature(request: HttpRequest) -> Signature | None:
         request.is_secure(),
         member,
     )
+
+
+def _page(
+    pieces: tuple[bytes, ...], route: Route, etag: str, csrf: Callable[[], bytes]
+) -> HttpResponse:
+    """The kept copy with a fresh nonce (and ``csrf()``'s token) in its slots, and the
+    route's learnt headers."""
+    nonce = _make_nonce()
+    response = HttpResponse(fill(pieces, nonce.encode(), csrf))
+    _put_headers(response, route.headers, nonce, etag)
+    return response
 
 
 def _make_nonce() -> str:

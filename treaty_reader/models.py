@@ -26,15 +26,16 @@ class DocumentQuerySet(models.QuerySet["Document"]):
         """Something readers see on these documents' pages changed: every cached copy of
         them, for everyone and for each member, is dropped.
 
-        The one way to say so. Every write that shows on a page (a highlight, a comment, a
-        like, a moderator's action, a suspension) calls it in its own transaction; a test
+        The one way to say so, with ``page_changed_for`` for a single document (most
+        writes). Every write that shows on a page (a highlight, a comment, a like, a
+        moderator's action, a suspension) calls one of them in its own transaction; a test
         runs every write service and fails for any that does not.
         """
         return self.update(**_PAGE_CHANGED)
 
     def page_changed_for(self, pk: int) -> int:
-        """``filter(pk=pk).page_changed()``, the UPDATE built once per process: every
-        comment, reply and like on the document writes it."""
+        """``filter(pk=pk).page_changed()`` with its UPDATE built once per process: the ORM
+        took 0.2 ms to build it, twelve times what SQLite takes to run it."""
         return _PAGE_CHANGED_FOR.run(pk)
 
 

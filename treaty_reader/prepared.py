@@ -11,7 +11,7 @@ as many placeholders); ``pk__in`` of n keys is a query of n values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -32,10 +32,34 @@ PLACEHOLDER_TEXT = "\x00placeholder\x00"
 class _Compiled:
     sql: str
     params: tuple[object, ...]
-    positions: tuple[tuple[int, int], ...]  # (where in the parameters, which value)
+    positions: Positions
     names: tuple[str, ...] = ()  # the model's attribute names, in the order the SQL selects them
     annotations: tuple[str, ...] = ()  # the annotations' names, selected after the fields
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...] = ()
+
+
+Positions = tuple[tuple[int, int], ...]  # (where in the parameters, which value)
+
+
+def _positions(params: Sequence[object], placeholders: tuple[object, ...]) -> Positions:
+    """Where each placeholder went in the compiled query's parameters."""
+    positions = tuple(
+        (i, which)
+        for i, value in enumerate(params)
+        for which, placeholder in enumerate(placeholders)
+        if value == placeholder
+    )
+    if {which for _, which in positions} != set(range(len(placeholders))):
+        raise ValueError("The query does not use the value it was built with.")
+    return positions
+
+
+def _filled(params: tuple[object, ...], positions: Positions, values: tuple[object, ...]) -> list:
+    """The compiled parameters with this run's values in the placeholders' places."""
+    filled = list(params)
+    for position, which in positions:
+        filled[position] = values[which]
+    return filled
 
 
 class PreparedQuery(Generic[M]):
@@ -64,10 +88,7 @@ class PreparedQuery(Generic[M]):
         if key not in self._compiled:
             self._compiled[key] = self._compile(db, counting)
         compiled = self._compiled[key]
-        params: list[Any] = list(compiled.params)
-        for position, which in compiled.positions:
-            params[position] = values[which]
-        return compiled, params
+        return compiled, _filled(compiled.params, compiled.positions, values)
 
     def _compile(self, db: BaseDatabaseWrapper, counting: bool) -> _Compiled:
         query = self.build(*self.placeholders).query
@@ -76,14 +97,7 @@ class PreparedQuery(Generic[M]):
             query.clear_ordering(force=True)
         compiler = query.get_compiler(connection=db)
         sql, params = compiler.as_sql()
-        positions = tuple(
-            (i, which)
-            for i, value in enumerate(params)
-            for which, placeholder in enumerate(self.placeholders)
-            if value == placeholder
-        )
-        if {which for _, which in positions} != set(range(len(self.placeholders))):
-            raise ValueError("The query does not use the value it was built with.")
+        positions = _positions(params, self.placeholders)
         if counting:
             sql = "SELECT COUNT(*) FROM (" + sql + ") counted"  # noqa: S608 - the ORM's SQL
             return _Compiled(sql, tuple(params), positions)
@@ -144,39 +158,33 @@ class PreparedUpdate:
         self.build = build
         self.placeholder = placeholder
         self.changes = changes
-        self._compiled: dict[str, tuple[str, tuple[object, ...], tuple[int, ...]]] = {}
+        self._compiled: dict[str, tuple[str, tuple[object, ...], Positions]] = {}
 
-    def _compile(self, db: BaseDatabaseWrapper) -> tuple[str, tuple[object, ...], tuple[int, ...]]:
+    def _compile(self, db: BaseDatabaseWrapper) -> tuple[str, tuple[object, ...], Positions]:
         query: Any = self.build(self.placeholder).query.chain(UpdateQuery)
         query.add_update_values(self.changes)
         query.annotations = {}
         if query.related_updates:
             raise ValueError("The update changes another table too.")
         sql, params = query.get_compiler(connection=db).as_sql()
-        positions = tuple(i for i, value in enumerate(params) if value == self.placeholder)
-        if not positions:
-            raise ValueError("The query does not use the value it was built with.")
-        return sql, tuple(params), positions
+        return sql, tuple(params), _positions(params, (self.placeholder,))
 
     def run(self, value: object) -> int:
         """Update the rows for this value; how many there were."""
         db = connections[DEFAULT_DB_ALIAS]
         if db.vendor not in self._compiled:
             self._compiled[db.vendor] = self._compile(db)
-        sql, compiled_params, positions = self._compiled[db.vendor]
-        params: list[Any] = list(compiled_params)
-        for position in positions:
-            params[position] = value
+        sql, params, positions = self._compiled[db.vendor]
         with transaction.mark_for_rollback_on_error(), db.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, _filled(params, positions, (value,)))
             return int(cursor.rowcount)
 
 
 class PreparedInsert(Generic[M]):
     """``bulk_create(rows, ignore_conflicts=True)`` for new rows of one model (no key yet),
-    its INSERT for one row built once per process. What goes in each column is
-    worked out by the fields, as the ORM does; the first statement checks that
-    the ORM would send the same."""
+    with the INSERT of a single row (the usual case) built once per process. What goes in
+    each column is worked out by the fields, as the ORM does; the first statement checks
+    that the ORM would send the same."""
 
     def __init__(self, model: type[M]) -> None:
         self.model = model
@@ -187,38 +195,34 @@ class PreparedInsert(Generic[M]):
         ]
         self._compiled: dict[str, str] = {}
 
-    def _params(self, db: BaseDatabaseWrapper, objs: list[M]) -> list[Any]:
+    def _params(self, db: BaseDatabaseWrapper, obj: M) -> list[Any]:
         return [
             field.get_db_prep_save(field.pre_save(obj, True), connection=db)
-            for obj in objs
             for field in self.fields
         ]
 
-    def _compile(self, db: BaseDatabaseWrapper, objs: list[M], params: list[Any]) -> str:
+    def _compile(self, db: BaseDatabaseWrapper, obj: M, params: list[Any]) -> str:
         query = InsertQuery(self.model, on_conflict=OnConflict.IGNORE)
-        query.insert_values(self.fields, list[models.Model](objs))
+        query.insert_values(self.fields, [obj])
         statements = query.get_compiler(connection=db).as_sql()
         if len(statements) != 1 or list(statements[0][1]) != params:
-            raise ValueError("The ORM would not send these rows the way they were prepared.")
+            raise ValueError("The ORM would not send this row the way it was prepared.")
         return str(statements[0][0])
 
     def insert(self, objs: list[M]) -> list[M]:
         """Insert the rows, ignoring those a unique constraint refuses; returns the rows."""
-        if not objs:
-            return objs
-        if len(objs) > 1:
+        if len(objs) != 1:
             # Several rows are laid out per backend (PostgreSQL sends a column's values as
             # one array), so they go through the ORM: most comments tell one member.
             return self.model._default_manager.bulk_create(objs, ignore_conflicts=True)
-        for obj in objs:
-            if obj.pk is not None:
-                raise ValueError("Only new rows, without a key, are prepared.")
-            obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+        (obj,) = objs
+        if obj.pk is not None:
+            raise ValueError("Only new rows, without a key, are prepared.")
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
         db = connections[DEFAULT_DB_ALIAS]
-        params = self._params(db, objs)
-        key = db.vendor
-        if key not in self._compiled:
-            self._compiled[key] = self._compile(db, objs, params)
+        params = self._params(db, obj)
+        if db.vendor not in self._compiled:
+            self._compiled[db.vendor] = self._compile(db, obj, params)
         with transaction.mark_for_rollback_on_error(), db.cursor() as cursor:
-            cursor.execute(self._compiled[key], params)
+            cursor.execute(self._compiled[db.vendor], params)
         return objs  # as bulk_create leaves them when it ignores conflicts: no key

@@ -151,7 +151,7 @@ def demo_data_create(
     notices = _plan_notices(Random(f"{seed}:notices"), [c for c, _ in planned])
     with _given_timestamps(Notification):
         _write(Notification, notices, "reply notices", report)
-    Document.objects.filter(pk=document.pk).page_changed()  # cached pages must show the new rows
+    Document.objects.page_changed_for(document.pk)  # cached pages must show the new rows
 
     return DemoReport(
         members=len(users),

@@ -51,7 +51,7 @@ def highlight_create(
     highlight = Highlight(document=document, author=author, visibility=visibility, note=note)
     _apply_anchor(highlight, anchor)
     highlight.save()
-    Document.objects.filter(pk=document.pk).page_changed()
+    Document.objects.page_changed_for(document.pk)
     return highlight
 
 
@@ -64,7 +64,7 @@ def highlight_set_note(*, highlight: Highlight, note: str) -> None:
     if note != highlight.note:
         highlight.note = note
         highlight.save(update_fields=["note", "updated_at"])
-        Document.objects.filter(pk=highlight.document_id).page_changed()
+        Document.objects.page_changed_for(highlight.document_id)
 
 
 def highlight_set_visibility(*, highlight: Highlight, visibility: str) -> None:
@@ -73,7 +73,7 @@ def highlight_set_visibility(*, highlight: Highlight, visibility: str) -> None:
     if highlight.visibility != visibility:
         highlight.visibility = visibility
         highlight.save(update_fields=["visibility", "updated_at"])
-        Document.objects.filter(pk=highlight.document_id).page_changed()
+        Document.objects.page_changed_for(highlight.document_id)
 
 
 @transaction.atomic
@@ -82,7 +82,7 @@ def highlight_delete(*, highlight: Highlight) -> str:
 
     What told its author that a correction changed it goes with a deleted highlight (the
     rows cascade) and is read for a withdrawn one: there is nothing left to review."""
-    Document.objects.filter(pk=highlight.document_id).page_changed()
+    Document.objects.page_changed_for(highlight.document_id)
     others_replied = highlight.comments.exclude(author_id=highlight.author_id).exists()
     if others_replied:
         highlight.withdrawn_at = timezone.now()

@@ -95,7 +95,7 @@ def highlights_reanchor(*, document: Document) -> ReanchorReport:
             rewritten.append(highlight)
     Highlight.objects.bulk_update(rewritten, [*ANCHOR_FIELDS, "status"], batch_size=500)
     _record_text_changes(changes, was_orphaned=was_orphaned)
-    Document.objects.filter(pk=document.pk).page_changed()
+    Document.objects.page_changed_for(document.pk)
     return ReanchorReport(
         counts={status: counts[status] for status in STATUSES}, changes=tuple(changes)
     )

@@ -67,5 +67,5 @@ def comment_hide_if_flagged_enough(comment: Comment) -> bool:
         hidden_automatically=True,
     )
     if hidden:
-        Document.objects.filter(pk=comment.document_id).page_changed()
+        Document.objects.page_changed_for(comment.document_id)
     return bool(hidden)
