@@ -59,12 +59,10 @@ def main(out: Path, static_root: Path, thread_export: Path | None) -> None:
 
     counted = Highlight.objects.annotate(n=Count("comments")).order_by("pk")
     thread = counted.filter(n=THREAD_SIZE).first()
-    target = (
-        counted.filter(visibility=Highlight.Visibility.PUBLIC)
-        .exclude(pk=thread.pk if thread else None)
-        .order_by("n", "pk")
-        .first()
-    )
+    public = counted.filter(visibility=Highlight.Visibility.PUBLIC)
+    if thread is not None:
+        public = public.exclude(pk=thread.pk)
+    target = public.order_by("n", "pk").first()
 
     # What an anonymous reader gets, rendered by the same code and settings as the server.
     page = Client().get(TREATY_PATH, secure=True, headers={"host": "127.0.0.1"})

@@ -83,8 +83,8 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
         return "n/a" if value is None else ("met" if ok else "NOT met")
 
     def share(size: str, prefix: str) -> float | None:
-        row, ceiling = find(size, prefix), rps(find(size, "ceiling"))
-        return rps(row) / ceiling if rps(row) and ceiling else None
+        value, ceiling = rps(find(size, prefix)), rps(find(size, "ceiling"))
+        return value / ceiling if value and ceiling else None
 
     # The anonymous page at every size: the worst of them decides.
     shares = [

@@ -45,6 +45,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import bench
@@ -125,7 +126,7 @@ class Driver:
             self.counter += 1
             return self.counter
 
-    def request(self, kind: str, rng: random.Random) -> tuple[str, str, dict, str | None, object]:
+    def request(self, kind: str, rng: random.Random) -> tuple[str, str, dict, str | None, Any]:
         """(method, path, headers, body, what a write is) for one request of this kind."""
         page = f"/treaties/{self.slug}/"
         member = rng.choice(self.prepared["members"])
@@ -204,12 +205,12 @@ class Driver:
             with tally.lock:
                 tally.latencies[kind].append(elapsed)
                 if kind == "comment or reply":
-                    highlight, parent, text = detail  # type: ignore[misc]
+                    highlight, parent, text = detail
                     tally.comments.append(
                         {"body": text, "highlight": highlight, "parent": parent, "member": member}
                     )
                 elif kind == "like":
-                    comment, highlight = detail  # type: ignore[misc]
+                    comment, highlight = detail
                     tally.likes.append(
                         {"member": member, "comment": comment, "highlight": highlight}
                     )

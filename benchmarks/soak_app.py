@@ -129,7 +129,8 @@ def verify(prepared_path: Path, accepted_path: Path, out: Path) -> None:
 
     # Comments: each accepted body once, where it was posted, by whom.
     bodies = {c["body"]: c for c in accepted["comments"]}
-    found = {}
+    found: dict[str, Comment] = {}
+    comment: Comment | None
     for comment in Comment.objects.filter(body__in=list(bodies)).select_related("highlight"):
         if comment.body in found:
             problems.append(f"comment {comment.body!r} is in the database twice")
@@ -154,6 +155,7 @@ def verify(prepared_path: Path, accepted_path: Path, out: Path) -> None:
             parent_author = Comment.objects.get(pk=comment.parent_id).author_id
             if parent_author is not None:
                 expected.add(parent_author)
+        assert comment.highlight is not None  # every soak comment is on a highlight
         expected.add(comment.highlight.author_id)
         expected.discard(comment.author_id)
         # Told if they watch where it was written (commenting on a thread watches it, so who

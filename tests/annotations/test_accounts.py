@@ -261,7 +261,9 @@ def test_password_reset_mails_one_working_link(client, alice, mailoutbox):
     assert mail.to == ["alice@example.org"]
     assert mail.subject == "Reset your Treaty Reader password"
     assert "&amp;" not in mail.body
-    link = re.search(r"https?://[^/\s]+(/accounts/reset/\S+/)", mail.body).group(1)
+    found = re.search(r"https?://[^/\s]+(/accounts/reset/\S+/)", mail.body)
+    assert found is not None
+    link = found.group(1)
 
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200

@@ -97,6 +97,7 @@ def test_the_highlights_author_is_told_but_never_about_their_own_comment(
     bob_client.post(highlight_url(alice_highlight), {"body": "Bob's thought."})
     notification = Notification.objects.get()
     assert notification.recipient == alice
+    assert notification.comment is not None
     assert notification.comment.author == bob
 
 

@@ -89,6 +89,7 @@ def test_the_parents_author_is_told_once_and_nobody_about_their_own_reply(
 
 def test_replying_to_an_imported_forum_reply_tells_nobody(bob_client, treaty):
     imported = Comment.objects.filter(is_imported=True).first()
+    assert imported is not None
     response = bob_client.post(DOCUMENT_COMMENT, {"body": "Ha.", "parent": imported.pk})
     assert response.status_code == 302
     assert not Notification.objects.exists()

@@ -32,11 +32,12 @@ def counts() -> tuple[int, ...]:
 
 def digest() -> str:
     """Every demo row, with keys replaced by names and positions, so two runs can compare."""
-    name = dict(User.objects.values_list("pk", "username"))
+    # Keyed by ids some rows leave empty (a comment without a parent, say): None looks up too.
+    name: dict[int | None, str] = dict(User.objects.values_list("pk", "username"))
     highlights = list(Highlight.objects.order_by("created_at", "pk"))
     comments = list(Comment.objects.filter(is_imported=False).order_by("created_at", "pk"))
-    at_h = {h.pk: i for i, h in enumerate(highlights)}
-    at_c = {c.pk: i for i, c in enumerate(comments)}
+    at_h: dict[int | None, int] = {h.pk: i for i, h in enumerate(highlights)}
+    at_c: dict[int | None, int] = {c.pk: i for i, c in enumerate(comments)}
     rows: list[tuple] = [
         (u.username, u.email, u.first_name, u.date_joined) for u in demo_members().order_by("pk")
     ]
@@ -160,12 +161,14 @@ def test_reply_notices_go_to_the_parent_and_highlight_authors_never_the_writer(t
     assert notices.exists()
     for notice in notices:
         comment = notice.comment
+        assert comment is not None
         assert notice.recipient_id != comment.author_id
         assert notice.recipient_id in {
             comment.parent.author_id if comment.parent else None,
             comment.highlight.author_id if comment.highlight else None,
         }
     first_reply = Comment.objects.filter(is_imported=False, parent__isnull=False).first()
+    assert first_reply is not None and first_reply.parent is not None
     if first_reply.parent.author_id != first_reply.author_id:
         assert notices.filter(comment=first_reply, recipient=first_reply.parent.author).exists()
 
@@ -193,8 +196,11 @@ def test_the_treaty_page_shows_demo_data_even_if_it_was_cached_before(treaty, cl
 
 def test_members_sign_in_with_the_password_it_prints_once(treaty, client):
     out, err = generate(*SMALL)
-    password = re.search(r"password (\S+) \(shown only now\)", out).group(1)
+    found = re.search(r"password (\S+) \(shown only now\)", out)
+    assert found is not None
+    password = found.group(1)
     member = demo_members().first()
+    assert member is not None
     assert member.email.endswith("@demo.invalid")
     assert client.login(username=member.username, password=password)
     assert "[####################] 100% comments" in err

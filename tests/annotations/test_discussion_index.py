@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -16,7 +17,7 @@ from annotations.models import Comment, Highlight
 from treaty_reader.models import Document
 
 INDEX = "/treaties/anglo-soviet-treaty-1942/discussion/index/"
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
 
 
 def mark(author, treaty, key: str, start: int = 0, end: int = 12, **kwargs) -> Highlight:
@@ -174,7 +175,7 @@ def test_the_index_costs_the_same_queries_however_many_threads(
 ):
     member = Client()
     member.force_login(alice)
-    counts = []
+    counts: list[list[int]] = []
     for size in (3, 120):
         for n in range(size - len(counts) * 3):
             key = ("article-4-para-1", "article-7-para-1", "preamble-para-1")[n % 3]
@@ -182,7 +183,12 @@ def test_the_index_costs_the_same_queries_however_many_threads(
                      visibility="private" if n % 5 == 0 else "public")  # fmt: skip
             talk(h, bob, 1 + n % 4, likes=n % 3)
         sizes = []
-        for query in ({}, {"sort": "liked", "article": 7}, {"sort": "discussed", "page": 2}):
+        queries: tuple[dict[str, Any], ...] = (
+            {},
+            {"sort": "liked", "article": 7},
+            {"sort": "discussed", "page": 2},
+        )
+        for query in queries:
             for viewer, headers in ((Client(), {}), (member, HTMX)):
                 if query.get("page") and size == 3:
                     query = {"sort": "discussed"}

@@ -20,7 +20,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-import annotations
+import annotations as annotations_app  # not the __future__ feature of the same name
 from annotations.discussion import services as discussion
 from annotations.highlights import services as highlights
 from annotations.models import Comment, Flag, Highlight, TextChange
@@ -38,10 +38,10 @@ OTHER_WRITE_MODULES = ["annotations.highlights.text_changes"]
 def write_services() -> dict[str, Callable[..., Any]]:
     modules = ["treaty_reader.services", *OTHER_WRITE_MODULES] + [
         info.name
-        for info in pkgutil.walk_packages(annotations.__path__, "annotations.")
+        for info in pkgutil.walk_packages(annotations_app.__path__, "annotations.")
         if info.name.endswith(".services")
     ]
-    found = {}
+    found: dict[str, Callable[..., Any]] = {}
     for name in modules:
         module = importlib.import_module(name)
         for attr, function in vars(module).items():

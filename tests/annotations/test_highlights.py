@@ -166,6 +166,7 @@ def test_bad_selections_are_refused_with_a_clear_message(
 def test_a_selection_longer_than_5000_characters_is_refused(alice_client, treaty):
     first = Clause.objects.filter(document=treaty).order_by("order").first()
     last = Clause.objects.filter(document=treaty).order_by("order").last()
+    assert first is not None and last is not None
     text = "\n\n".join(Clause.objects.order_by("order").values_list("text", flat=True))
     assert len(text) > 5000
     data = selection(key=first.key, start=0, end_key=last.key, end=len(last.text), exact=text)
@@ -231,7 +232,9 @@ def test_overlapping_highlights_render_as_flat_marks_with_heat(client, treaty, a
     )  # fmt: skip
 
     html = client.get(PAGE).content.decode()
-    clause = re.search(r'<p id="article-7-para-1"[^>]*>(.*?)</p>', html, re.S).group(1)
+    found = re.search(r'<p id="article-7-para-1"[^>]*>(.*?)</p>', html, re.S)
+    assert found is not None
+    clause = found.group(1)
 
     assert "<mark" not in re.sub(r"<mark[^>]*>[^<]*</mark>", "", clause)  # never nested
     assert f'data-highlights="{a.pk} {b.pk}"' in clause

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -19,7 +20,7 @@ from treaty_reader.models import Document
 
 from .test_comment_queries import grow
 
-HTMX = {"HTTP_HX_REQUEST": "true"}
+HTMX: dict[str, Any] = {"HTTP_HX_REQUEST": "true"}
 # A page holds top-level comments with their replies up to THREAD_PAGE_COMMENTS comments:
 # pairs of a comment and its one reply, this many to a page.
 PAIRS_PER_PAGE = THREAD_PAGE_COMMENTS // 2

@@ -4,11 +4,13 @@ highlights, the index summary, and correcting the treaty text."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 from django.contrib.messages import get_messages
+from django.template import Context
 from django.utils import timezone
 
 from annotations.highlights.services import highlight_create
@@ -409,7 +411,7 @@ def test_the_index_links_lead_to_the_filtered_lists(moderator_client, treaty, al
     from annotations.templatetags.moderation_tags import moderation_attention
 
     request = moderator_client.get("/admin/").wsgi_request
-    links = moderation_attention({"request": request})
+    links = moderation_attention(cast(Context, {"request": request}))  # a dict stands in
 
     recent = moderator_client.get(links["recent_url"])
     orphans = moderator_client.get(links["orphaned_url"])
@@ -500,6 +502,7 @@ def test_a_moderator_suspends_a_member_for_a_week(moderator_client, moderator, a
     suspension = Suspension.objects.get(user=alice)
     assert response.status_code == 302
     assert suspension.created_by == moderator
+    assert suspension.ends_at is not None
     assert suspension.ends_at - suspension.starts_at == dt.timedelta(days=7)
     assert LogEntry.objects.get(object_id=str(alice.pk)).change_message == (
         f"Suspended the member {suspension.until_text}. Reason: Flooding the discussion"

@@ -292,6 +292,7 @@ def test_suspending_the_author_from_the_queue(moderator_client, moderator, reply
 
     suspension = Suspension.objects.get(user=bob)
     assert suspension.created_by == moderator and suspension.reason == "Insults"
+    assert suspension.ends_at is not None
     assert suspension.ends_at - suspension.starts_at == dt.timedelta(days=7)
     assert messages_of(response) == [f"Suspended bob {suspension.until_text}."]
     assert LogEntry.objects.get().change_message.startswith("Suspended the member until")

@@ -31,7 +31,9 @@ def make(author, start, end, key=KEY, end_key=None, visibility="public") -> High
 
 
 def clause_of(html: str, key: str = KEY) -> str:
-    return re.search(rf'<p id="{key}"[^>]*>(.*?)</p>', html, re.S).group(1)
+    found = re.search(rf'<p id="{key}"[^>]*>(.*?)</p>', html, re.S)
+    assert found is not None
+    return found.group(1)
 
 
 # Every highlight reachable ----------------------------------------------------------------

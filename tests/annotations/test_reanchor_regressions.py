@@ -436,7 +436,9 @@ def test_a_highlight_is_not_moved_onto_the_same_letters_inside_another_word():
     result = reanchor(anchor, document(edited))
 
     if result.anchor is not None:
-        start, end = global_range(result, document(edited))
+        found = global_range(result, document(edited))
+        assert found is not None
+        start, end = found
         assert not edited[start - 1].isalpha() and not edited[end].isalpha()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -272,7 +273,7 @@ def stage(treaty, alice, bob, moderator, alice_highlight, alice_private_highligh
 
 def snapshot() -> dict[str, list[tuple]]:
     """Every row any of these writes could change, field by field."""
-    models = [
+    models: list[Any] = [  # each has its own ``objects``, which type[Model] does not promise
         Document, Highlight, Comment, CommentRevision, Like, Flag, Notification, Suspension,
         TextChange,
     ]  # fmt: skip
@@ -286,7 +287,7 @@ def data_for(write: Write, stage: Stage) -> dict[str, str]:
     return data
 
 
-def client_for(stage: Stage, actor: str, *, write: Write, **client_options: bool) -> Client:
+def client_for(stage: Stage, actor: str, *, write: Write, **client_options: Any) -> Client:
     """A client signed in as the actor; the suspended one is suspended first."""
     client = Client(**client_options)
     if actor == "anonymous":
@@ -479,6 +480,7 @@ def queue_client(stage: Stage, actor: str, staff: User) -> Client:
         moderating.member_suspend(user=stage.owner, moderator=stage.moderator, period="week",
                                   reason="Testing the matrix.")  # fmt: skip
     user = {"staff": staff, "suspended": stage.owner}.get(actor) or stage.user(actor)
+    assert user is not None
     client.force_login(user)
     return client
 

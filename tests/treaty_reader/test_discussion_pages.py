@@ -91,7 +91,9 @@ def test_htmx_loads_the_first_page_into_the_reading_page_and_appends_the_next(cl
     body = client.get(DISCUSSION, HTTP_HX_TARGET="discussion-body", **HTMX).content.decode()
     assert "<html" not in body and 'id="discussion-comments"' in body
     assert shown_threads(body)[:2] == ["Thread 0", "Thread 1"]
-    more = re.search(r'<p class="more-comments" id="discussion-more">.*?</p>', body).group(0)
+    found = re.search(r'<p class="more-comments" id="discussion-more">.*?</p>', body)
+    assert found is not None
+    more = found.group(0)
     assert 'hx-get="/treaties/anglo-soviet-treaty-1942/discussion/?page=2"' in more
     assert 'href="/treaties/anglo-soviet-treaty-1942/discussion/?page=2"' in more
 

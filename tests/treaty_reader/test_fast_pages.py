@@ -36,7 +36,9 @@ def headers(response) -> dict[str, str]:
 
 
 def nonce_of(response) -> str:
-    return NONCE.search(response["Content-Security-Policy"]).group(1)
+    found = NONCE.search(response["Content-Security-Policy"])
+    assert found is not None
+    return found.group(1)
 
 
 def without_nonce(response) -> bytes:
@@ -239,7 +241,9 @@ def test_the_csrf_token_on_a_members_fast_page_is_accepted(treaty, alice):
     member.get(PAGE)
     page = member.get(PAGE)
     assert fast_way(page)
-    token = re.search(r'X-CSRFToken": "([^"]+)"', page.content.decode())[1]
+    found = re.search(r'X-CSRFToken": "([^"]+)"', page.content.decode())
+    assert found is not None
+    token = found[1]
 
     posted = member.post(
         PAGE + "comments/",
@@ -268,7 +272,9 @@ def test_a_kept_page_with_a_form_gives_each_browser_a_csrf_token_that_works(trea
     second.get("/form/")
     page = second.get("/form/")
 
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())[1]
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    assert found is not None
+    token = found[1]
     assert "csrftoken" in second.cookies
     response = second.post("/post/", {"csrfmiddlewaretoken": token})
     assert response.status_code == 200, "the token from the kept page must be accepted"
@@ -277,7 +283,8 @@ def test_a_kept_page_with_a_form_gives_each_browser_a_csrf_token_that_works(trea
 def test_the_pages_remembered_per_process_are_bounded():
     def kept(request):
         response = HttpResponse("page")
-        response.page_copy = PageCopy(1, "treaty", request.path)
+        # An attribute of the app's own, hung on the response as page_cache.py does.
+        response.page_copy = PageCopy(1, "treaty", request.path)  # type: ignore[attr-defined]
         return response
 
     middleware = FastPageMiddleware(kept)

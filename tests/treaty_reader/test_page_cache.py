@@ -59,7 +59,9 @@ def test_a_cached_page_costs_one_query_and_revalidates_with_an_etag(client, trea
 def test_each_cached_copy_carries_the_nonce_of_its_own_response(client, treaty):
     for _ in range(2):
         response = client.get(PAGE)
-        nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+        found = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"])
+        assert found is not None
+        nonce = found.group(1)
         scripts = re.findall(r"<script[^>]*>", response.content.decode())
         assert scripts and all(f'nonce="{nonce}"' in tag for tag in scripts if "htmx" in tag)
 
@@ -130,7 +132,9 @@ def test_an_unrelated_write_keeps_the_cached_page(client, treaty, alice):
 
 
 def csrf_token_in(html: str) -> str:
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)
 
 
 def test_a_members_page_is_kept_for_them_alone(client, alice_client, bob_client, treaty, alice):

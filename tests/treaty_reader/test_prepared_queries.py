@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -24,7 +25,9 @@ def test_it_gives_the_rows_the_orm_gives_for_each_value(alice, bob):
 
 def test_it_sets_each_annotation_on_its_instance(alice, bob, moderator):
     Suspension.objects.create(user=alice, reason="Spam.", created_by=moderator)
-    counted = PreparedQuery(
+    # As the app's annotated queries are: its rows are Users with an attribute the stubs
+    # only know on the annotated type, which ``rows(User, ...)`` does not name.
+    counted: PreparedQuery[Any] = PreparedQuery(
         lambda pk: User.objects.filter(pk=pk).annotate(times_suspended=Count("suspensions"))
     )
 

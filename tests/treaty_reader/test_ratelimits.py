@@ -165,6 +165,7 @@ def count_in_worker_processes(env: dict[str, str], tmp_path, workers: int, times
         for _ in range(workers)
     ]
     for process in processes:
+        assert process.stdout is not None and process.stderr is not None
         assert process.stdout.readline().strip() == "ready", process.stderr.read()
     go.touch()
     finals = []

@@ -46,13 +46,13 @@ class Page(HTMLParser):
         return re.sub(r"\s+", " ", "".join(self.text))
 
     def ids(self) -> list[str]:
-        return [a["id"] for _, a in self.elements if a.get("id")]
+        return [id_ for _, a in self.elements if (id_ := a.get("id"))]
 
     def by_id(self, id_: str) -> tuple[str, dict]:
         return next((tag, a) for tag, a in self.elements if a.get("id") == id_)
 
     def links(self) -> list[str]:
-        return [a["href"] for tag, a in self.elements if tag == "a" and a.get("href")]
+        return [href for tag, a in self.elements if tag == "a" and (href := a.get("href"))]
 
 
 @pytest.fixture

@@ -113,7 +113,9 @@ def test_htmx_is_loaded_with_the_nonce_the_policy_names(pages):
         assert nonce
         assert f"'nonce-{nonce}'" in policy(response)["script-src"]
         for script in scripts:
-            assert script.get("src", "").startswith("/") or script.get("nonce") == nonce
+            src = script.get("src", "")
+            assert src is not None
+            assert src.startswith("/") or script.get("nonce") == nonce
         nonces.add(nonce)
     assert len(nonces) == 6, "every response has a nonce of its own"
 
@@ -133,7 +135,9 @@ def test_the_policy_is_enforced_in_development_too(client, settings, db):
 def test_htmx_config_is_valid_json_and_asks_for_no_inline_styles_or_eval(client, db):
     html = client.get("/").content.decode()
     (meta,) = [m for m in tags(html, "meta") if m.get("name") == "htmx-config"]
-    config = json.loads(meta["content"])
+    content = meta["content"]
+    assert content is not None
+    config = json.loads(content)
     assert config["includeIndicatorStyles"] is False
     assert config["allowEval"] is False
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from annotations.api import tokens
@@ -31,7 +33,7 @@ class ApiWrite:
     # The JSON sent, given the stage and the annotation as its owner sees it (for PUT).
     data: Callable[[Stage, dict], dict | None]
     statuses: dict[str, int]  # for other, moderator and owner; 2xx means allowed
-    done: Callable[[Stage, object], bool]
+    done: Callable[[Stage, User | None], bool]
 
     def __str__(self) -> str:
         return self.name
@@ -75,7 +77,7 @@ def _comment_iri(s: Stage) -> str:
     return f"{BASE}/annotations/comment-{s.comment.pk}"
 
 
-def _replied(s: Stage, u: object, highlight: Highlight) -> bool:
+def _replied(s: Stage, u: User | None, highlight: Highlight) -> bool:
     return Comment.objects.filter(author=u, body=BODY, highlight=highlight).exists()
 
 
@@ -183,7 +185,7 @@ def request(stage: Stage, write: ApiWrite, client: Client, **headers: str):
     return method(write.url(stage), payload, content_type=MEDIA_TYPE, **extra)
 
 
-def client_for(stage: Stage, actor: str, auth: str, write: ApiWrite, **options: bool) -> Client:
+def client_for(stage: Stage, actor: str, auth: str, write: ApiWrite, **options: Any) -> Client:
     client = Client(**options)
     if actor == "anonymous":
         return client

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -84,7 +85,7 @@ def test_a_member_cannot_revoke_anothers_token(bob_client, alice, alice_token):
     assert AccessToken.objects.get(pk=token.pk).revoked_at is None
 
 
-def _auth(secret: str) -> dict[str, str]:
+def _auth(secret: str) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
 
 

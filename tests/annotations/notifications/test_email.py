@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from typing import TYPE_CHECKING, cast
 
 import pytest
 from django.core import mail
@@ -16,6 +17,9 @@ from django.utils import timezone
 from annotations.models import EmailChoice, MemberSettings, Notification
 from annotations.notifications import email, preferences, services
 from annotations.notifications.unsubscribing import unsubscribe_url
+
+if TYPE_CHECKING:
+    from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +66,9 @@ def test_every_mail_can_unsubscribe_in_one_click(say, alice, bob):
     say(bob, "An answer.", parent=say(alice, "Mine."))
     call_command("send_notifications")
     (message,) = mail.outbox
-    link = re.search(r"<(https://[^>]+)>", message.extra_headers["List-Unsubscribe"]).group(1)
+    found = re.search(r"<(https://[^>]+)>", message.extra_headers["List-Unsubscribe"])
+    assert found is not None
+    link = found.group(1)
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert link in message.body
     from django.test import Client
@@ -181,7 +187,7 @@ def test_overlapping_runs_mail_each_notification_once(treaty, alice, bob):
         finally:
             connection.close()
 
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    if connection.vendor == "sqlite" and cast("SQLiteWrapper", connection).is_in_memory_db():
         pytest.skip("threads cannot share an in-memory SQLite database")
     runs = [threading.Thread(target=run) for _ in range(2)]
     for t in runs:
@@ -191,7 +197,13 @@ def test_overlapping_runs_mail_each_notification_once(treaty, alice, bob):
     assert errors == []
     bodies = [m.body for m in mail.outbox]
     assert len(bodies) == 60
-    assert len({re.search(r"“(Answer \d+\.)”", b).group(1) for b in bodies}) == 60
+    answers = set()
+    for b in bodies:
+        assert isinstance(b, str)
+        found = re.search(r"“(Answer \d+\.)”", b)
+        assert found is not None
+        answers.add(found.group(1))
+    assert len(answers) == 60
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
 
 

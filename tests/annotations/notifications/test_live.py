@@ -11,7 +11,9 @@ SLUG = "anglo-soviet-treaty-1942"
 
 
 def poll_url(html: str) -> str:
-    return re.search(r'data-live-poll hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+    found = re.search(r'data-live-poll hx-get="([^"]+)"', html)
+    assert found is not None
+    return found.group(1).replace("&amp;", "&")
 
 
 def test_the_reading_page_polls_every_15_seconds(client, treaty):

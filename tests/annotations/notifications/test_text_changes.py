@@ -58,7 +58,7 @@ def notice_of(change: TextChange) -> Notification:
     return Notification.objects.get(text_change=change)
 
 
-def text_changed() -> list[tuple[int, int, str, bool]]:
+def text_changed() -> list[tuple[int, int | None, str, bool]]:
     """(recipient, text change, what they are told, unread) of every text-change notice."""
     rows = Notification.objects.filter(kind=Notification.Kind.TEXT_CHANGED).order_by("pk")
     return [(n.recipient_id, n.text_change_id, n.reason, n.read_at is None) for n in rows]
