@@ -25,7 +25,7 @@ from annotations.models import Comment, CommentRevision, Highlight, Like
 from annotations.moderation.approval import first_post_waits
 from annotations.notifications import services as notifications
 from annotations.notifications.mentions import comment_html
-from annotations.notifications.watching import watch_on_comment
+from annotations.notifications.watching import comment_watch, start_watching
 from annotations.permissions import may_see_highlight
 from treaty_reader.models import Document
 from treaty_reader.sources.common import ParsedReply
@@ -67,7 +67,6 @@ def in_thread(comment: Comment, document: Document, highlight: Highlight | None)
     )
 
 
-@transaction.atomic
 def comment_create(
     *,
     author: User,
@@ -83,6 +82,10 @@ def comment_create(
     the thread from now on unless they turned that off. A new member's first comments may
     wait for a moderator's approval (``first_post_waits``); until then only they and the
     moderators see them, and nobody is told of them.
+
+    All that is read (the checks, the body's mentions, who is told, the watch) is read before
+    the write begins: on SQLite the write holds the one writer's lock, which every other
+    member posting waits for, so it holds it for the writes alone.
     """
     body = body_clean(body)
     if highlight is not None:
@@ -117,7 +120,7 @@ def comment_create(
             )
     now = timezone.now()
     body_html, mentioned = comment_html(body)
-    comment = Comment.objects.create(
+    comment = Comment(
         document=document,
         highlight=highlight,
         parent=parent,
@@ -127,9 +130,14 @@ def comment_create(
         created_at=now,
         pending_at=now if first_post_waits(author) else None,
     )
-    notifications.notify_comment_created(comment=comment, mentioned=mentioned)
-    watch_on_comment(comment=comment)
-    Document.objects.page_changed_for(document.pk)
+    notices = notifications.comment_notices(comment, mentioned)
+    watch = comment_watch(comment=comment)
+    with transaction.atomic():
+        comment.save(force_insert=True)
+        notices.send(comment)
+        if watch is not None:
+            start_watching(watch, comment)
+        Document.objects.page_changed_for(document.pk)
     return comment
 
 

@@ -22,6 +22,7 @@ The rules (Hypothesis's notifier keeps the same ones), each tested:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import connection
@@ -178,6 +179,12 @@ def notify_comment_created(
 ) -> list[Notification]:
     """Tell those a new comment concerns, once each: the author replied to, the highlight's
     author, members it quotes or @mentions, and members watching where it was written."""
+    return comment_notices(comment, mentioned).send(comment)
+
+
+def comment_notices(comment: Comment, mentioned: Mapping[str, User]) -> Notices:
+    """Who ``notify_comment_created`` tells, worked out by reading alone: the comment need
+    not be saved yet, so its writer can decide before the write begins."""
     reasons: dict[int, list[tuple[str, str]]] = {}
 
     def add(member: int | None, kind: str, text: str) -> None:
@@ -196,7 +203,7 @@ def notify_comment_created(
         add(member.pk, Kind.MENTION, MENTIONED)
     for watcher, (text, _) in watchers.items():
         add(watcher, Kind.WATCHED, text)
-    return _create(comment, reasons, {m: pk for m, (_, pk) in watchers.items()})
+    return _decide(comment, reasons, {m: pk for m, (_, pk) in watchers.items()})
 
 
 def notify_comment_edited(
@@ -213,32 +220,50 @@ def notify_comment_edited(
     return _create(comment, {pk: [(Kind.MENTION, MENTIONED)] for pk in fresh})
 
 
-def _create(
+@dataclass(frozen=True)
+class Notices:
+    """The notifications of a comment, decided: (recipient, kind, reason, watch) each."""
+
+    told: tuple[tuple[int, str, str, int | None], ...]
+
+    def send(self, comment: Comment) -> list[Notification]:
+        """Write them, for the comment (saved by now)."""
+        return _INSERT_NOTIFICATIONS.insert(
+            [
+                Notification(
+                    recipient_id=recipient,
+                    kind=kind,
+                    actor_id=comment.author_id,
+                    comment=comment,
+                    reason=reason,
+                    watch_id=watch,
+                    created_at=comment.created_at,
+                )
+                for recipient, kind, reason, watch in self.told
+            ]
+        )
+
+
+def _create(comment: Comment, reasons: Mapping[int, list[tuple[str, str]]]) -> list[Notification]:
+    return _decide(comment, reasons).send(comment)
+
+
+def _decide(
     comment: Comment,
     reasons: Mapping[int, list[tuple[str, str]]],
     watches: Mapping[int, int] | None = None,
-) -> list[Notification]:
+) -> Notices:
     watches = watches or {}
     allowed = _may_be_told(comment, reasons, comment.author)
-    notices = []
+    told = []
     for recipient in sorted(allowed):
         given = reasons[recipient]
         kind = min((k for k, _ in given), key=lambda k: _STRENGTH.index(Kind(k)))
         # Watching is said only when it is the whole reason: "replied to your comment" is news
         # enough without "in a thread you watch".
         texts = list(dict.fromkeys(text for k, text in given if k == kind or k != Kind.WATCHED))
-        notices.append(
-            Notification(
-                recipient_id=recipient,
-                kind=kind,
-                actor_id=comment.author_id,
-                comment=comment,
-                reason=_said(texts),
-                watch_id=watches.get(recipient),
-                created_at=comment.created_at,
-            )
-        )
-    return _INSERT_NOTIFICATIONS.insert(notices)
+        told.append((recipient, kind, _said(texts), watches.get(recipient)))
+    return Notices(tuple(told))
 
 
 # Every comment written tells someone: the INSERT is built once per process.

@@ -114,17 +114,28 @@ def watching(
     return bool(watch and watch.active)
 
 
-def watch_on_comment(*, comment: Comment) -> None:
-    """Commenting on a thread watches it, unless the member turned that off or stopped
-    watching it before (an inactive watch stays inactive)."""
+def comment_watch(*, comment: Comment) -> Watch | None:
+    """The watch commenting gives its writer, unsaved (``start_watching`` keeps it), or
+    None if they turned that off; worked out by reading alone, before the comment is saved.
+    A thread they stopped watching before stays unwatched: its inactive watch stays."""
     author = comment.author
     if author is None or not member_settings(author).watch_on_comment:
-        return
+        return None
     if comment.highlight_id is not None:
         target = {"highlight_id": comment.highlight_id}
-    else:
+    elif comment.parent_id is not None:
         target = {"comment_id": thread_root(comment)}
-    _INSERT_WATCHES.insert([Watch(user=author, document_id=comment.document_id, **target)])
+    else:
+        target = {}  # the thread it starts, whose key is the comment's own, once saved
+    return Watch(user=author, document_id=comment.document_id, **target)
+
+
+def start_watching(watch: Watch, comment: Comment) -> None:
+    """Keep ``comment_watch``'s watch for the comment (saved by now), unless the member
+    already has one there."""
+    if watch.highlight_id is None and watch.comment_id is None:
+        watch.comment_id = comment.pk
+    _INSERT_WATCHES.insert([watch])
 
 
 # Every comment written watches its thread: the INSERT is built once per process.

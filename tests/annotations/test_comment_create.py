@@ -231,3 +231,29 @@ def test_nul_characters_are_dropped_rather_than_breaking_the_database(treaty, al
 
     comment.refresh_from_db()
     assert comment.body == "javascript:alert(1)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_posting_reads_everything_before_its_write_begins(treaty, alice, bob, alice_highlight, say):
+    """A comment's writes wait for the one writer's lock on SQLite (every other member
+    posting waits for it in turn), so nothing is read while it is held: the checks, the
+    mentions, who is told and the watch are read first, and the transaction only writes."""
+    from django.db import connection
+
+    bob_earlier = say(bob, "First.", highlight=alice_highlight)
+    statements: list[tuple[bool, str]] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((connection.in_atomic_block, sql.lstrip().split()[0].upper()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        reply = say(alice, "Agreed, @bob.", highlight=alice_highlight, parent=bob_earlier)
+
+    verbs = [verb for _, verb in statements if verb in {"SELECT", "INSERT", "UPDATE"}]
+    writes = verbs.index("INSERT")
+    assert set(verbs[:writes]) == {"SELECT"} and set(verbs[writes:]) == {"INSERT", "UPDATE"}
+    assert all(atomic for atomic, verb in statements if verb in {"INSERT", "UPDATE"})
+    # and the writes all happened: the reply, bob told once, alice's watch (hers already)
+    assert Notification.objects.get(comment=reply).recipient == bob
+    assert reply.pk and Comment.objects.filter(pk=reply.pk).exists()
