@@ -78,7 +78,7 @@ def comment_create(
     """Comment on a highlight, or on the document as a whole; reply when ``parent`` is given.
 
     Who is told of it (the author replied to, the highlight's, members quoted, mentioned or
-    watching) is ``notifications.notify_comment_created``'s to decide; the writer watches
+    watching) is ``notifications.comment_notices``'s to decide; the writer watches
     the thread from now on unless they turned that off. A new member's first comments may
     wait for a moderator's approval (``first_post_waits``); until then only they and the
     moderators see them, and nobody is told of them.
