@@ -21,6 +21,7 @@ The rules (Hypothesis's notifier keeps the same ones), each tested:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -90,18 +91,13 @@ def _may_be_told(comment: Comment, candidates: Iterable[int], actor: User | None
 PREPARED_AMONG = 8
 
 
+@functools.cache
 def _active_among(count: int) -> PreparedQuery[User]:
     """Which of ``count`` members are active: asked for every comment written, so built once
     per process for each number of members (up to ``PREPARED_AMONG``)."""
-    query = _ACTIVE_AMONG.get(count)
-    if query is None:
-        query = _ACTIVE_AMONG[count] = PreparedQuery(
-            lambda *pks: User.objects.filter(pk__in=pks, is_active=True).only("pk"), values=count
-        )
-    return query
-
-
-_ACTIVE_AMONG: dict[int, PreparedQuery[User]] = {}
+    return PreparedQuery(
+        lambda *pks: User.objects.filter(pk__in=pks, is_active=True).only("pk"), values=count
+    )
 
 
 def _article_of(highlight: Highlight) -> int | None:
@@ -150,28 +146,23 @@ def _watchers(comment: Comment) -> dict[int, tuple[str, int]]:
     return {user: (text, pk) for user, (_, text, pk) in found.items()}
 
 
+@functools.cache
 def _watches_at(fields: tuple[str, ...]) -> PreparedQuery[Watch]:
     """The active watches on a document at these places (a target field each, "" for the
     whole discussion), given the document and each field's value. Asked for every comment
     written: built once per process for each kind of place."""
-    query = _WATCHES_AT.get(fields)
-    if query is None:
 
-        def build(document_id: int, *values: int) -> QuerySet[Watch]:
-            whole = Q(article__isnull=True, highlight__isnull=True, comment__isnull=True)
-            condition = Q()
-            given = iter(values)
-            for field in fields:
-                condition |= Q(**{field: next(given)}) if field else whole
-            return Watch.objects.filter(condition, document_id=document_id, active=True).only(
-                "user_id", "article_id", "highlight_id", "comment_id"
-            )
+    def build(document_id: int, *values: int) -> QuerySet[Watch]:
+        whole = Q(article__isnull=True, highlight__isnull=True, comment__isnull=True)
+        condition = Q()
+        given = iter(values)
+        for field in fields:
+            condition |= Q(**{field: next(given)}) if field else whole
+        return Watch.objects.filter(condition, document_id=document_id, active=True).only(
+            "user_id", "article_id", "highlight_id", "comment_id"
+        )
 
-        query = _WATCHES_AT[fields] = PreparedQuery(build, values=1 + sum(map(bool, fields)))
-    return query
-
-
-_WATCHES_AT: dict[tuple[str, ...], PreparedQuery[Watch]] = {}
+    return PreparedQuery(build, values=1 + sum(map(bool, fields)))
 
 
 def notify_comment_created(
