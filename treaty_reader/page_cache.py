@@ -23,9 +23,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.csrf import get_token
+from django.utils.module_loading import import_string
 
-from annotations.notifications.badge import unread_notifications
-from annotations.permissions import is_moderator
 from treaty_reader.models import Document
 
 PAGE_CACHE_SECONDS = 60 * 60 * 24
@@ -135,15 +134,14 @@ def csrf_slot(request: HttpRequest) -> dict[str, str]:
 
 
 def viewer_of(request: HttpRequest) -> str:
-    """Whose copy: everyone's, or one member's, which also depends on their name, their
-    unread notifications (in the header) and whether they moderate (moderators see hidden
-    comments: a member who stops being one must not be sent a copy made while they were)."""
+    """Whose copy: everyone's, or one member's, which also depends on their name and on what
+    the app says a member's pages show of them (``settings.PAGE_CACHE_MEMBER_KEY``: their
+    unread notifications, whether they moderate)."""
     user = request.user
     if not user.is_authenticated:
         return "everyone"
-    unread = unread_notifications(request)
-    moderates = is_moderator(user)  # permissions are read only for staff
-    who = f"{user.pk}:{user.get_username()}:{unread}:{user.is_superuser}:{moderates}"
+    shown = import_string(settings.PAGE_CACHE_MEMBER_KEY)(request)
+    who = f"{user.pk}:{user.get_username()}:{user.is_superuser}:{shown}"
     return "member-" + hashlib.sha256(who.encode()).hexdigest()[:32]
 
 

@@ -358,6 +358,8 @@ RATE_LIMIT_NEW_ACCOUNT_AGE = timedelta(days=1)
 # admin's sign-in too), and otherwise is Django's ModelBackend; it loads each request's member
 # with their current suspension, which every page of a suspended member shows.
 AUTHENTICATION_BACKENDS = ["annotations.moderation.backends.MemberBackend"]
+# What a member's kept pages show of them besides their name (treaty_reader.page_cache).
+PAGE_CACHE_MEMBER_KEY = "annotations.pages.member_copy_key"
 
 LOGGING = {
     "version": 1,
