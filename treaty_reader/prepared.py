@@ -180,11 +180,10 @@ class PreparedUpdate:
             return int(cursor.rowcount)
 
 
-class PreparedInsert(Generic[M]):
-    """``bulk_create(rows, ignore_conflicts=True)`` for new rows of one model (no key yet),
-    with the INSERT of a single row (the usual case) built once per process. What goes in
-    each column is worked out by the fields, as the ORM does; the first statement checks
-    that the ORM would send the same."""
+class _PreparedRow(Generic[M]):
+    """What ``PreparedInsert`` and ``PreparedCreate`` share: the model's columns, each
+    value worked out by its field as the ORM does, and the INSERT of one row, built by the
+    ORM once per database vendor and checked against what it would send."""
 
     def __init__(self, model: type[M]) -> None:
         self.model = model
@@ -201,13 +200,33 @@ class PreparedInsert(Generic[M]):
             for field in self.fields
         ]
 
-    def _compile(self, db: BaseDatabaseWrapper, obj: M, params: list[Any]) -> str:
-        query = InsertQuery(self.model, on_conflict=OnConflict.IGNORE)
-        query.insert_values(self.fields, [obj])
-        statements = query.get_compiler(connection=db).as_sql()
-        if len(statements) != 1 or list(statements[0][1]) != params:
-            raise ValueError("The ORM would not send this row the way it was prepared.")
-        return str(statements[0][0])
+    def _query(self) -> InsertQuery:
+        raise NotImplementedError
+
+    def _returning(self, db: BaseDatabaseWrapper) -> Sequence[models.Field[Any, Any]]:
+        return ()
+
+    def _sql(self, db: BaseDatabaseWrapper, obj: M, params: list[Any]) -> str:
+        if db.vendor not in self._compiled:
+            query = self._query()
+            query.insert_values(self.fields, [obj])
+            compiler = query.get_compiler(connection=db)
+            compiler.returning_fields = self._returning(db)  # as execute_sql sets it
+            statements = compiler.as_sql()
+            if len(statements) != 1 or list(statements[0][1]) != params:
+                raise ValueError("The ORM would not send this row the way it was prepared.")
+            self._compiled[db.vendor] = str(statements[0][0])
+        return self._compiled[db.vendor]
+
+
+class PreparedInsert(_PreparedRow[M]):
+    """``bulk_create(rows, ignore_conflicts=True)`` for new rows of one model (no key yet),
+    with the INSERT of a single row (the usual case) built once per process. What goes in
+    each column is worked out by the fields, as the ORM does; the first statement checks
+    that the ORM would send the same."""
+
+    def _query(self) -> InsertQuery:
+        return InsertQuery(self.model, on_conflict=OnConflict.IGNORE)
 
     def insert(self, objs: list[M]) -> list[M]:
         """Insert the rows, ignoring those a unique constraint refuses; returns the rows."""
@@ -221,8 +240,62 @@ class PreparedInsert(Generic[M]):
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
         db = connections[DEFAULT_DB_ALIAS]
         params = self._params(db, obj)
-        if db.vendor not in self._compiled:
-            self._compiled[db.vendor] = self._compile(db, obj, params)
         with transaction.mark_for_rollback_on_error(), db.cursor() as cursor:
-            cursor.execute(self._compiled[db.vendor], params)
+            cursor.execute(self._sql(db, obj, params), params)
         return objs  # as bulk_create leaves them when it ignores conflicts: no key
+
+
+class PreparedCreate(_PreparedRow[M]):
+    """``obj.save(force_insert=True)`` for a new row, with its INSERT built once per
+    process and its key (and any other column the database fills) read back with
+    ``RETURNING``, as the ORM does. Building the INSERT was most of what saving a comment
+    cost, and it was built while the SQLite writer's lock was held.
+
+    Unlike ``save`` it sends no ``pre_save``/``post_save`` signals: use it only for models
+    nobody listens to (a test checks that of the ones that use it). A database that cannot
+    return columns from an INSERT goes through ``save``."""
+
+    def _query(self) -> InsertQuery:
+        return InsertQuery(self.model)
+
+    def _returning(self, db: BaseDatabaseWrapper) -> Sequence[models.Field[Any, Any]]:
+        return self.model._meta.db_returning_fields
+
+    def __init__(self, model: type[M]) -> None:
+        if not isinstance(model._meta.pk, AutoField):
+            raise ValueError("Only models whose key the database assigns are prepared.")
+        super().__init__(model)
+        self._converters: dict[str, list[list[Any]]] = {}
+
+    def _converting(self, db: BaseDatabaseWrapper) -> list[list[Any]]:
+        """Each returned column's converters, as the ORM would apply them."""
+        if db.vendor not in self._converters:
+            table = self.model._meta.db_table
+            self._converters[db.vendor] = [
+                db.ops.get_db_converters(col) + col.get_db_converters(db)
+                for col in (f.get_col(table) for f in self._returning(db))
+            ]
+        return self._converters[db.vendor]
+
+    def create(self, obj: M) -> M:
+        """Insert the row and give it its key; returns it, saved."""
+        if obj.pk is not None:
+            raise ValueError("Only new rows, without a key, are prepared.")
+        db = connections[DEFAULT_DB_ALIAS]
+        if not db.features.can_return_columns_from_insert:
+            obj.save(force_insert=True)
+            return obj
+        obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
+        params = self._params(db, obj)
+        sql = self._sql(db, obj, params)
+        with transaction.mark_for_rollback_on_error(), db.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        fields = self._returning(db)
+        for field, value, converters in zip(fields, row, self._converting(db), strict=True):
+            for converter in converters:
+                value = converter(value, field.get_col(self.model._meta.db_table), db)
+            setattr(obj, field.attname, value)
+        obj._state.adding = False
+        obj._state.db = db.alias
+        return obj

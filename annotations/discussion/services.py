@@ -28,6 +28,7 @@ from annotations.notifications.mentions import comment_html
 from annotations.notifications.watching import comment_watch, start_watching
 from annotations.permissions import may_see_highlight
 from treaty_reader.models import Document
+from treaty_reader.prepared import PreparedCreate
 from treaty_reader.sources.common import ParsedReply
 
 BODY_MAX_LENGTH = 10_000
@@ -133,12 +134,16 @@ def comment_create(
     notices = notifications.comment_notices(comment, mentioned)
     watch = comment_watch(comment=comment)
     with transaction.atomic():
-        comment.save(force_insert=True)
+        _CREATE_COMMENT.create(comment)
         notices.send(comment)
         if watch is not None:
             start_watching(watch, comment)
         Document.objects.page_changed_for(document.pk)
     return comment
+
+
+# Every comment is inserted by the same statement: built once per process.
+_CREATE_COMMENT = PreparedCreate(Comment)
 
 
 @transaction.atomic

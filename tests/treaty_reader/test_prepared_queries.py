@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.db.models import Count, F
+from django.db.models.signals import post_save, pre_save
 from django.test import Client
 from django.utils import timezone
 
 from annotations.models import Suspension
-from treaty_reader.prepared import PreparedInsert, PreparedQuery, PreparedUpdate
+from treaty_reader.prepared import PreparedCreate, PreparedInsert, PreparedQuery, PreparedUpdate
 
 
 def test_it_gives_the_rows_the_orm_gives_for_each_value(alice, bob):
@@ -105,6 +106,47 @@ def test_an_insert_takes_only_new_rows(alice, treaty):
     saved = Watch.objects.create(user=alice, document=treaty)
     with pytest.raises(ValueError, match="Only new rows"):
         PreparedInsert(Watch).insert([saved])
+
+
+def test_a_create_saves_the_row_as_save_would_and_gives_it_its_key(alice, bob, treaty):
+    from annotations.models import Comment
+
+    now = timezone.now()
+    create = PreparedCreate(Comment)
+    first = create.create(Comment(document=treaty, author=alice, body="One", created_at=now))
+    two = {"document": treaty, "author": bob, "parent": first, "created_at": now}
+    reply = create.create(Comment(**two, body="Two", body_html="<p>Two</p>"))
+    saved = Comment(**two, body="Two", body_html="<p>Two</p>")
+    saved.save(force_insert=True)
+
+    assert first.pk and reply.pk == first.pk + 1 and saved.pk == reply.pk + 1
+    assert not reply._state.adding and reply._state.db == "default"
+    assert Comment.objects.get(pk=first.pk).created_at == now
+    columns = [f.attname for f in Comment._meta.concrete_fields if f.attname != "id"]
+    row = Comment.objects.filter(pk=reply.pk).values(*columns).get()
+    assert row == Comment.objects.filter(pk=saved.pk).values(*columns).get()
+    assert row["parent_id"] == first.pk and row["body_html"] == "<p>Two</p>"
+
+
+def test_a_create_takes_only_new_rows_of_models_with_a_database_key(alice, treaty):
+    from annotations.models import Comment
+
+    saved = Comment.objects.create(
+        document=treaty, author=alice, body="One", created_at=timezone.now()
+    )
+    with pytest.raises(ValueError, match="Only new rows"):
+        PreparedCreate(Comment).create(saved)
+
+
+def test_nobody_listens_for_the_saves_a_create_does_not_send(db):
+    """``PreparedCreate`` sends no ``pre_save``/``post_save``: a receiver added for a model
+    it inserts would silently miss its rows, so this fails first."""
+    from annotations.discussion import services
+    from annotations.models import Comment
+
+    assert services._CREATE_COMMENT.model is Comment
+    assert not pre_save.has_listeners(Comment)
+    assert not post_save.has_listeners(Comment)
 
 
 @pytest.mark.parametrize(
