@@ -1,14 +1,19 @@
-"""The comments of a thread, rendered by Jinja2 from the Django templates that show them.
+"""The comments of a thread and the comment form, rendered by Jinja2 from the Django
+templates that show them.
 
 Every discussion page, thread page, "show more", posted comment and uncached thread renders
-each of its comments through one template, ``jinja2/annotations/discussion/comments.html``.
-It is the project's only Jinja2 template: the same markup, byte for byte, took Django's
-template language 88 ms for a thread of 923 comments (thirty-odd variable lookups per
-comment, each walking Django's resolution rules) and takes Jinja2, which compiles the
-template to Python once, 41 ms. The pages around the comments stay Django templates, which include
-``annotations/discussion/_comment.html`` (and its ``main`` and ``likes`` partials) as before;
-those call the tags below. Jinja2 escapes as Django does, and the ``Node`` values already
-escaped are marked safe for both.
+each of its comments through one template, ``jinja2/annotations/discussion/comments.html``:
+the same markup, byte for byte, took Django's template language 88 ms for a thread of 923
+comments (thirty-odd variable lookups per comment, each walking Django's resolution rules)
+and takes Jinja2, which compiles the template to Python once, 41 ms. The pages around the
+comments stay Django templates, which include ``annotations/discussion/_comment.html`` (and
+its ``main`` and ``likes`` partials) as before; those call the tags below. Jinja2 escapes as
+Django does (``"`` as ``&#34;`` where Django writes ``&quot;``), and the ``Node`` values
+already escaped are marked safe for both.
+
+The comment form (``jinja2/annotations/discussion/compose.html``, shown by the ``form``
+partial of ``annotations/discussion/compose.html``) is the other: it is sent again after
+every post, and in Django's language it was a tenth of the post's rendering.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from django.utils.safestring import SafeString, mark_safe
 register = template.Library()
 
 TEMPLATE = "annotations/discussion/comments.html"
+COMPOSE = "annotations/discussion/compose.html"
 
 
 def _macros() -> Any:
@@ -59,11 +65,9 @@ class FormPlace(NamedTuple):
     action: str
 
 
-@register.simple_tag(takes_context=True)
-def comment_form_place(context: template.Context) -> FormPlace:
+def form_place(context: template.Context) -> FormPlace:
     """The comment form's id and the address it posts to, worked out once for the form's
-    many uses of them (labels, errors, descriptions): the form is sent again after every
-    post, and rendering them each time was half of rendering the form."""
+    many uses of them (labels, errors, descriptions)."""
     parent, highlight = context.get("parent"), context.get("highlight")
     if parent:
         form_id = f"comment-{parent.pk}-reply-form"
@@ -76,3 +80,25 @@ def comment_form_place(context: template.Context) -> FormPlace:
     else:
         action = reverse("annotations:document_comment", args=[context["document"].slug])
     return FormPlace(form_id, action)
+
+
+@register.simple_tag(takes_context=True)
+def comment_form(context: template.Context) -> SafeString:
+    """The comment form (``jinja2/annotations/discussion/compose.html``): a fresh one when
+    the context's ``form`` is None, else that form with what was typed and its errors."""
+    csrf, suspended = _viewer(context)
+    parent = context.get("parent")
+    form = engines["jinja2"].env.get_template(COMPOSE).module.form  # type: ignore[attr-defined]
+    return mark_safe(  # noqa: S308 - Jinja2 escaped what it put in
+        form(
+            form_place(context),
+            context.get("form"),
+            parent,
+            context.get("parent_name", ""),
+            context.get("highlight"),
+            bool(context.get("inline")),
+            csrf,
+            suspended,
+            reverse("annotations:mention_suggestions"),
+        )
+    )

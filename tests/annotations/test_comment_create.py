@@ -136,6 +136,16 @@ def test_a_comment_over_10000_characters_is_refused_keeping_what_was_typed(alice
     assert not Comment.objects.filter(is_imported=False).exists()
 
 
+def test_refused_text_comes_back_escaped_inside_its_box(alice_client, treaty):
+    body = '</textarea><script>alert("x")</script> & ' + "w" * 10_000
+    response = alice_client.post(DOCUMENT_COMMENT, {"body": body}, **HTMX)
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "<script>" not in html and html.count("</textarea>") == 1
+    box = html[html.index("<textarea") : html.index("</textarea>")]
+    assert "&lt;/textarea&gt;&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; www" in box
+
+
 def test_a_comment_of_exactly_10000_characters_is_accepted(alice_client, treaty):
     response = alice_client.post(DOCUMENT_COMMENT, {"body": "x" * 10_000})
     assert response.status_code == 302
