@@ -87,13 +87,12 @@ def comment_form(context: template.Context) -> SafeString:
     """The comment form (``jinja2/annotations/discussion/compose.html``): a fresh one when
     the context's ``form`` is None, else that form with what was typed and its errors."""
     csrf, suspended = _viewer(context)
-    parent = context.get("parent")
-    form = engines["jinja2"].env.get_template(COMPOSE).module.form  # type: ignore[attr-defined]
+    macro = engines["jinja2"].env.get_template(COMPOSE).module.form  # type: ignore[attr-defined]
     return mark_safe(  # noqa: S308 - Jinja2 escaped what it put in
-        form(
+        macro(
             form_place(context),
             context.get("form"),
-            parent,
+            context.get("parent"),
             context.get("parent_name", ""),
             context.get("highlight"),
             bool(context.get("inline")),
