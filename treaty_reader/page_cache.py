@@ -13,6 +13,7 @@ with 304 from the ETag, which names the same things as the cache key.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -133,6 +134,12 @@ def csrf_slot(request: HttpRequest) -> dict[str, str]:
     return {"csrf_token": slot} if slot else {}
 
 
+@functools.cache
+def _named(path: str) -> Callable[[HttpRequest], str]:
+    """The function a setting names, imported once per process, not on every member's page."""
+    return import_string(path)
+
+
 def viewer_of(request: HttpRequest) -> str:
     """Whose copy: everyone's, or one member's, which also depends on their name and on what
     the app says a member's pages show of them (``settings.PAGE_CACHE_MEMBER_KEY``: their
@@ -140,7 +147,7 @@ def viewer_of(request: HttpRequest) -> str:
     user = request.user
     if not user.is_authenticated:
         return "everyone"
-    shown = import_string(settings.PAGE_CACHE_MEMBER_KEY)(request)
+    shown = _named(settings.PAGE_CACHE_MEMBER_KEY)(request)
     who = f"{user.pk}:{user.get_username()}:{user.is_superuser}:{shown}"
     return "member-" + hashlib.sha256(who.encode()).hexdigest()[:32]
 

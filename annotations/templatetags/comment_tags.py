@@ -31,9 +31,9 @@ TEMPLATE = "annotations/discussion/comments.html"
 COMPOSE = "annotations/discussion/compose.html"
 
 
-def _macros() -> Any:
-    """The template's macros, compiled once per process (Jinja2 caches the template)."""
-    return engines["jinja2"].env.get_template(TEMPLATE).module  # type: ignore[attr-defined]
+def _macros(name: str = TEMPLATE) -> Any:
+    """A template's macros, compiled once per process (Jinja2 caches the template)."""
+    return engines["jinja2"].env.get_template(name).module  # type: ignore[attr-defined]
 
 
 def _viewer(context: template.Context) -> tuple[object, object]:
@@ -87,9 +87,8 @@ def comment_form(context: template.Context) -> SafeString:
     """The comment form (``jinja2/annotations/discussion/compose.html``): a fresh one when
     the context's ``form`` is None, else that form with what was typed and its errors."""
     csrf, suspended = _viewer(context)
-    macro = engines["jinja2"].env.get_template(COMPOSE).module.form  # type: ignore[attr-defined]
     return mark_safe(  # noqa: S308 - Jinja2 escaped what it put in
-        macro(
+        _macros(COMPOSE).form(
             form_place(context),
             context.get("form"),
             context.get("parent"),
