@@ -267,3 +267,34 @@ def test_posting_reads_everything_before_its_write_begins(treaty, alice, bob, al
     # and the writes all happened: the reply, bob told once, alice's watch (hers already)
     assert Notification.objects.get(comment=reply).recipient == bob
     assert reply.pk and Comment.objects.filter(pk=reply.pk).exists()
+
+
+def test_posting_costs_the_same_queries_however_long_the_thread_and_however_many_watch(
+    bob_client, alice_highlight, treaty, say
+):
+    """A post on a thread of two comments with one member watching, and on one of two
+    hundred with forty watching, makes the same statements: who is told is read and written
+    in one statement each, whoever they are."""
+    from django.contrib.auth.models import User
+
+    from annotations.models import Watch
+    from tests.conftest import queries_for
+
+    def post(body: str) -> None:
+        response = bob_client.post(highlight_url(alice_highlight), {"body": body}, **HTMX)
+        assert response.status_code == 201
+
+    post("Warm-up: the prepared statements are built by the first post of a process.")
+    few = queries_for(lambda: post("On a short thread."))
+
+    members = [User.objects.create_user(f"reader{i}", password="x") for i in range(40)]
+    Watch.objects.bulk_create(
+        Watch(user=m, document=treaty, highlight=alice_highlight) for m in members
+    )
+    for i in range(200):
+        say(members[i % 40], f"Comment {i}", highlight=alice_highlight)
+    many = queries_for(lambda: post("On a long thread that forty members watch."))
+
+    assert many == few
+    last = Comment.objects.filter(highlight=alice_highlight).latest("id")
+    assert Notification.objects.filter(comment=last).count() == 41  # the watchers and alice
