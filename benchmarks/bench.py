@@ -13,7 +13,9 @@ before ten minutes are up. Nothing here asserts: the numbers are for people, and
 ends by comparing them with the targets.
 
 Environment: BENCH_SECONDS (10), BENCH_WARMUP (2), BENCH_CONNECTIONS (16), BENCH_THREADS (2),
-BENCH_WORKERS (4), BENCH_BUDGET (570 seconds for the whole run), BENCH_DATABASE_URL (off);
+BENCH_WORKERS (4), BENCH_SLOW_SECONDS (30: a row none of whose requests completed in
+BENCH_SECONDS is run again for this long), BENCH_BUDGET (570 seconds for the whole run),
+BENCH_DATABASE_URL (off);
 for a quick look at a few rows, BENCH_ROWS (a regular expression rows must match) and BENCH_SIZES
 (a regular expression sizes must match), both unset for the whole table.
 """
@@ -60,6 +62,8 @@ def env_int(name: str, default: int) -> int:
 
 
 SECONDS = env_int("BENCH_SECONDS", 10)
+# A row none of whose requests completes in SECONDS is run again for this long.
+SLOW_SECONDS = env_int("BENCH_SLOW_SECONDS", 30)
 WARMUP = env_int("BENCH_WARMUP", 2)
 CONNECTIONS = env_int("BENCH_CONNECTIONS", 16)
 THREADS = env_int("BENCH_THREADS", 2)
@@ -134,22 +138,26 @@ class Bench:
         """Probe once (404: endpoint missing), warm up, measure at CONNECTIONS.
 
         A page so slow that no request completes within the run at CONNECTIONS is measured
-        again, on a fresh server, at one connection: that gives its service time and a
-        lower bound on its throughput, and the row says so.
+        again, on a fresh server, at CONNECTIONS for SLOW_SECONDS: like for like with the
+        rows it is compared with (at one connection a page uses one core of the machine, and
+        its requests per second are half what the machine can do). Only if none completes
+        then either is it measured at one connection, for its service time and a lower bound
+        on its throughput. The row says which.
         """
         row = Row(size, scenario.name)
         self.rows.append(row)
         if scenario.missing:
             row.note = f"n/a ({scenario.missing})"
             return row
-        for connections in (CONNECTIONS, 1):
-            if time.monotonic() + WARMUP + SECONDS + 40 > self.started + BUDGET:
+        attempts = ((CONNECTIONS, SECONDS), (CONNECTIONS, SLOW_SECONDS), (1, SECONDS))
+        for connections, seconds in attempts:
+            if time.monotonic() + WARMUP + seconds + 40 > self.started + BUDGET:
                 row.note = "n/a (out of time: the run stops starting rows at its budget)"
                 return row
             server = Server(app)
             try:
                 server.wait(ready)
-                if not self._attempt(row, server, scenario, connections):
+                if not self._attempt(row, server, scenario, connections, seconds):
                     return row
                 peaks = [peak for _, peak in server.worker_memory().values()]
                 row.worker_mb = max(peaks) / 1024 if peaks else None
@@ -162,7 +170,9 @@ class Bench:
                 break
         return row
 
-    def _attempt(self, row: Row, server: Server, scenario: Scenario, connections: int) -> bool:
+    def _attempt(
+        self, row: Row, server: Server, scenario: Scenario, connections: int, seconds: int
+    ) -> bool:
         """One measurement into ``row``; False when the row cannot be measured at all."""
         target = scenario.target(server.port)
         started = time.monotonic()
@@ -179,16 +189,18 @@ class Bench:
         warmup = min(max(WARMUP, round(3 * first)), MAX_WARMUP) if connections > 1 else WARMUP
         self._load(target, warmup, connections)
         cpu = server.cpu_seconds()
-        row.measurement = measured = self._load(target, SECONDS, connections)
+        row.measurement = measured = self._load(target, seconds, connections)
         row.connections = connections
         if not measured.requests:
             plural = "s" if connections != 1 else ""
-            row.note = f"none completed in {SECONDS} s at {connections} connection{plural}"
+            row.note = f"none completed in {seconds} s at {connections} connection{plural}"
             return True
         row.cpu_ms = (server.cpu_seconds() - cpu) * 1000 / measured.requests
         notes = [f"{measured.errors} errors"] if measured.errors else []
         if connections != CONNECTIONS:
-            notes.insert(0, f"1 connection: none completed in {SECONDS} s at {CONNECTIONS}")
+            notes.insert(0, f"1 connection: none completed in {SLOW_SECONDS} s at {CONNECTIONS}")
+        elif seconds != SECONDS:
+            notes.insert(0, f"{seconds} s: none completed in {SECONDS} s")
         row.note = "; ".join(notes)
         return True
 

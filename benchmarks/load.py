@@ -117,8 +117,8 @@ def run_wrk(
         str(connections),
         "-d",
         f"{seconds}s",
-        "--timeout",
-        "10s",
+        "--timeout",  # a slow row's long run waits as long for a request as the run lasts
+        f"{max(10, seconds)}s",
         "-s",
         str(script),
         url,

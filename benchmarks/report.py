@@ -104,6 +104,10 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
     fresh_ratio, fresh_cpu_ratio = _versus(fresh, peer)
     whole = find(layout.peer_size, layout.whole_thread_row)
     whole_ratio, whole_cpu_ratio = _versus(whole, peer)
+    # The lower of the two decides: requests per second depend on how many connections each
+    # row could be run at, CPU per request on how busy the cores were.
+    ratios = [r for r in (whole_ratio, whole_cpu_ratio) if r is not None]
+    whole_worst = min(ratios) if ratios else None
     # The target is on SQLite (issue 18); the PostgreSQL rows are listed for what they cost.
     posts = [
         r
@@ -132,7 +136,8 @@ def targets(rows: Sequence[Row], layout: Layout) -> list[str]:
         f"  thread rendered afresh (page cache off) >= 4x django-comments-xtd, all 1,000 "
         f"comments on one page as it does ({layout.peer_size}): {_num(whole_ratio, 2)}x in "
         f"req/s{at(whole)}, {_num(whole_cpu_ratio, 2)}x in CPU per request, "
-        + verdict(whole_ratio, whole_ratio is not None and whole_ratio >= 4),
+        + verdict(whole_worst, whole_worst is not None and whole_worst >= 4)
+        + " (the lower decides)",
         f"    a page of it (up to 50 comments) afresh: {_num(fresh_ratio, 2)}x in req/s"
         f"{at(fresh)}, {_num(fresh_cpu_ratio, 2)}x in CPU per request",
         f"    and from the page cache: {_num(ratio, 2)}x in req/s{at(ours)}, "
