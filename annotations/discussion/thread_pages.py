@@ -130,6 +130,8 @@ def _fill(nodes: Thread, *, viewer_id: int | None) -> None:
         .values_list(*_SHOWN)
     )
     user_model = get_user_model()
+    # One instance per author, shared by their comments, as ``prefetch_related`` would.
+    authors: dict[int, models.Model] = {}
     for pk, body, body_html, edited_at, imported, reason, auto, username, liker_id, liker in rows:
         node = on_page[pk]
         shape = node.comment
@@ -147,10 +149,12 @@ def _fill(nodes: Thread, *, viewer_id: int | None) -> None:
                     "pending_at": shape.pending_at,
                 },
             )  # fmt: skip
-            if shape.author_id is not None:
-                comment.author = _instance(
-                    user_model, {**_USER_BLANK, "id": shape.author_id, "username": username}
-                )
+            if (author_id := shape.author_id) is not None:
+                if (author := authors.get(author_id)) is None:
+                    author = authors[author_id] = _instance(
+                        user_model, {**_USER_BLANK, "id": author_id, "username": username}
+                    )
+                comment.author = author
         if liker_id is not None and not node.is_placeholder:
             node.likers.append(liker)
             node.liked = node.liked or liker_id == viewer_id
