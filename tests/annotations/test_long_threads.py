@@ -7,9 +7,10 @@ import datetime as dt
 import gc
 import re
 import weakref
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.test.client import ClientHandler
 from django.utils import timezone
@@ -324,7 +325,7 @@ def test_a_thread_page_lets_its_comments_go_once_it_is_rendered(
     environ = RequestFactory().get(thread_url(alice_highlight, page="all")).environ
     gc.disable()
     try:
-        response = ClientHandler()(environ)
+        response = cast(HttpResponse, ClientHandler()(environ))
         alive = [ref for ref in built if ref() is not None]
     finally:
         gc.enable()
