@@ -259,7 +259,7 @@ class PreparedCreate(_PreparedRow[M]):
         if not isinstance(model._meta.pk, AutoField):
             raise ValueError("Only models whose key the database assigns are prepared.")
         super().__init__(model)
-        self._converters: dict[str, list[list[Any]]] = {}
+        self._converters: dict[str, list[tuple[models.Field[Any, Any], Any, list[Any]]]] = {}
 
     def _query(self) -> InsertQuery:
         return InsertQuery(self.model)
@@ -267,13 +267,17 @@ class PreparedCreate(_PreparedRow[M]):
     def _returning(self, db: BaseDatabaseWrapper) -> Sequence[models.Field[Any, Any]]:
         return self.model._meta.db_returning_fields
 
-    def _converting(self, db: BaseDatabaseWrapper) -> list[list[Any]]:
-        """Each returned column's converters, as the ORM would apply them."""
+    def _converting(
+        self, db: BaseDatabaseWrapper
+    ) -> list[tuple[models.Field[Any, Any], Any, list[Any]]]:
+        """Each returned column: its field, its column and its converters, as the ORM would
+        apply them; worked out once per database vendor."""
         if db.vendor not in self._converters:
             table = self.model._meta.db_table
+            columns = [(f, f.get_col(table)) for f in self._returning(db)]
             self._converters[db.vendor] = [
-                db.ops.get_db_converters(col) + col.get_db_converters(db)
-                for col in (f.get_col(table) for f in self._returning(db))
+                (f, col, db.ops.get_db_converters(col) + col.get_db_converters(db))
+                for f, col in columns
             ]
         return self._converters[db.vendor]
 
@@ -291,10 +295,9 @@ class PreparedCreate(_PreparedRow[M]):
         with transaction.mark_for_rollback_on_error(), db.cursor() as cursor:
             cursor.execute(sql, params)
             row = cursor.fetchone()
-        fields = self._returning(db)
-        for field, value, converters in zip(fields, row, self._converting(db), strict=True):
+        for (field, col, converters), value in zip(self._converting(db), row, strict=True):
             for converter in converters:
-                value = converter(value, field.get_col(self.model._meta.db_table), db)
+                value = converter(value, col, db)
             setattr(obj, field.attname, value)
         obj._state.adding = False
         obj._state.db = db.alias
