@@ -112,12 +112,7 @@ def highlight_thread_page(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         }
         if not request.htmx:
             context["comment_count"] = threads.highlight_comment_count(highlight)
-        response = render(request, template, context)
-        # Django's template context is a reference cycle (``Context`` and its dicts), so
-        # what it holds waits for the garbage collector; let the thread's thousands of
-        # objects go now, as the rest of the request's do.
-        thread.clear()
-        return response
+        return threads.render_thread(request, template, context)
 
     name = f"highlight-thread.{highlight.pk}.{template}.{sort}.{number}"
     return cached_page(request, highlight.document, name, page, ("sort", "page"))

@@ -20,11 +20,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from annotations.discussion.locations import (
     DISCUSSION_PAGE_SIZE,
@@ -287,3 +288,15 @@ def highlight_comment_count(highlight: Highlight) -> int:
 _READABLE_ON_HIGHLIGHT = PreparedQuery(
     lambda pk: Comment.objects.filter(readable(), highlight_id=pk).values("id")
 )
+
+
+def render_thread(
+    request: HttpRequest, template: str, context: dict[str, object], *, status: int = 200
+) -> HttpResponse:
+    """``render``, then let the thread in ``context["thread"]`` go. Django's template context
+    is a reference cycle (``Context`` and its dicts), so what it holds waits for the garbage
+    collector: a thousand comments' objects kept every collection after them busy. Emptied
+    once the page is rendered, they go as the rest of the request's do."""
+    response = render(request, template, context, status=status)
+    cast("list[Node]", context["thread"]).clear()
+    return response

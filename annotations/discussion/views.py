@@ -384,6 +384,6 @@ def document_discussion(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "highlight": None,
             "appendable": bool(request.htmx),
         }
-        return render(request, template, context)
+        return threads.render_thread(request, template, context)
 
     return cached_page(request, document, f"discussion.{template}.{number}", page, ("page",))

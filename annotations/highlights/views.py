@@ -88,7 +88,7 @@ def render_panel(
         ),
         **extra,
     }
-    return render(request, template, context, status=status)
+    return threads.render_thread(request, template, context, status=status)
 
 
 def highlight_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:

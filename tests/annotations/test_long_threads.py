@@ -15,8 +15,9 @@ from django.test import Client, RequestFactory
 from django.test.client import ClientHandler
 from django.utils import timezone
 
-from annotations.discussion import locations, thread_pages
+from annotations.discussion import locations
 from annotations.discussion.locations import THREAD_PAGE_COMMENTS
+from annotations.discussion.nodes import Node
 from annotations.discussion.services import comment_like
 from annotations.highlights.services import highlight_create
 from annotations.models import Comment, Like
@@ -304,25 +305,37 @@ def test_the_whole_discussion_can_be_read_on_one_page(client, alice_highlight, a
     assert client.get(liked).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "where",
+    ["the thread's own page", "the highlight's panel", "the treaty's discussion"],
+)
 def test_a_thread_page_lets_its_comments_go_once_it_is_rendered(
-    alice_highlight, alice, bob, monkeypatch
+    alice_highlight, alice, bob, monkeypatch, where
 ):
     """Django's template context is a reference cycle, so what it holds waits for the garbage
     collector: a thousand comments' objects kept every collection after them busy (4% of
-    the whole page's time). They go as soon as the page is rendered."""
+    the whole page's time). They go as soon as the page is rendered, wherever a thread is
+    shown (``threads.render_thread``)."""
     pairs(alice_highlight, [alice, bob], 5)
     built: list[weakref.ref] = []
-    build = thread_pages.highlight_thread
+    post_init = Node.__post_init__
 
-    def recording(**kwargs: Any) -> Any:
-        thread = build(**kwargs)
-        built.extend(weakref.ref(node) for root in thread for node in root.walk())
-        return thread
+    def recording(node: Node) -> None:
+        post_init(node)
+        built.append(weakref.ref(node))
 
-    monkeypatch.setattr(thread_pages, "highlight_thread", recording)
+    monkeypatch.setattr(Node, "__post_init__", recording)
+    # Where, and how many comments it shows of those ``pairs`` wrote (the highlight's five
+    # and the three replies a moderator did not hide) and in all (the treaty's discussion
+    # shows the forum's three replies it was imported with).
+    url, headers, ours, nodes = {
+        "the thread's own page": (thread_url(alice_highlight, page="all"), {}, 8, 8),
+        "the highlight's panel": (f"/highlights/{alice_highlight.pk}/", HTMX, 8, 8),
+        "the treaty's discussion": ("/treaties/anglo-soviet-treaty-1942/discussion/", {}, 0, 3),
+    }[where]
     # The test client's handler, without the client: the client keeps a copy of every
     # template's context, and a bare WSGIHandler would close the test's database connection.
-    environ = RequestFactory().get(thread_url(alice_highlight, page="all")).environ
+    environ = RequestFactory().get(url, **headers).environ
     gc.disable()
     try:
         response = cast(HttpResponse, ClientHandler()(environ))
@@ -331,7 +344,8 @@ def test_a_thread_page_lets_its_comments_go_once_it_is_rendered(
         gc.enable()
 
     assert response.status_code == 200
-    assert len(shown(response.content.decode())) == len(built) == 8  # moderators hid 2
+    assert len(shown(response.content.decode())) == ours
+    assert len(built) == nodes
     assert alive == []
 
 
