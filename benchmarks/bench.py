@@ -58,7 +58,12 @@ MAX_WARMUP = 10
 
 def env_int(name: str, default: int) -> int:
     value = os.environ.get(name, "")
-    return int(value) if value.strip() else default
+    if not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise SystemExit(f"{name} must be a whole number, not {value!r}.") from None
 
 
 SECONDS = env_int("BENCH_SECONDS", 10)
