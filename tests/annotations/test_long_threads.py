@@ -13,7 +13,9 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 from django.test.client import ClientHandler
+from django.urls import set_script_prefix
 from django.utils import timezone
+from django.utils.html import escape
 
 from annotations.discussion import locations
 from annotations.discussion.locations import THREAD_PAGE_COMMENTS
@@ -363,3 +365,16 @@ def test_a_comment_hidden_until_review_says_so_in_its_place_on_the_thread_page(
 
     assert "This comment is hidden until a moderator reviews it." in html
     assert "Top flagged" not in html and "Reply below it" in html
+
+
+@pytest.mark.parametrize("prefix", ["/", "/r&d/", '/say-"hi"/'])
+@pytest.mark.parametrize("name", ["annotations:comment", "annotations:comment_reply"])
+def test_a_comment_link_on_a_thread_is_its_address_escaped_once(name, prefix):
+    set_script_prefix(prefix)  # as a server mounted under that path sets it
+    try:
+        link = locations.pk_url_html(name, 42)
+        assert link == escape(locations.pk_url(name, 42))
+    finally:
+        set_script_prefix("/")
+    if prefix == "/r&d/":
+        assert link.startswith("/r&amp;d/comments/42/")
