@@ -52,9 +52,14 @@ class Highlight(models.Model):
         ANCHORED = "anchored", "Anchored"
         ORPHANED = "orphaned", "Orphaned"
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="highlights")
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="highlights", db_index=False
+    )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="highlights"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="highlights",
+        db_index=False,
     )
     start_key = models.CharField(max_length=80)
     start_offset = models.PositiveIntegerField()
@@ -143,12 +148,21 @@ class Comment(models.Model):
     never named, and we do not invent people.
     """
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="comments")
+    # No index of their own for document, parent and author: the indexes in Meta begin with
+    # them, and every comment posted wrote each twice.
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="comments", db_index=False
+    )
     highlight = models.ForeignKey(
         Highlight, on_delete=models.CASCADE, related_name="comments", null=True, blank=True
     )
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, related_name="replies", null=True, blank=True
+        "self",
+        on_delete=models.CASCADE,
+        related_name="replies",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -156,6 +170,7 @@ class Comment(models.Model):
         related_name="comments",
         null=True,
         blank=True,
+        db_index=False,
     )
     is_imported = models.BooleanField(
         default=False, help_text="Imported with the text from its source forum."
@@ -250,7 +265,9 @@ class Comment(models.Model):
 class CommentRevision(models.Model):
     """An earlier version of an edited comment, kept so readers can see what changed."""
 
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="revisions")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="revisions", db_index=False
+    )
     body = models.TextField()
     body_html = models.TextField()
     created_at = models.DateTimeField(help_text="When this version was written.")
@@ -264,7 +281,9 @@ class CommentRevision(models.Model):
 
 
 class Like(models.Model):
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="likes")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="likes", db_index=False
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="likes"
     )
@@ -302,8 +321,12 @@ class Notification(models.Model):
         HIDDEN = "hidden", "Hidden by a moderator"
         TEXT_CHANGED = "text_changed", "Your highlight’s words changed"
 
+    # Indexed by the indexes and constraints in Meta, which all begin with it.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.REPLY)
     actor = models.ForeignKey(
@@ -393,10 +416,13 @@ class Watch(models.Model):
     (none of the three). New comments there notify them. ``active`` false remembers that
     they stopped watching, so commenting again does not start it anew."""
 
+    # Indexed by watch_once and watch_document, which begin with them.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watches", db_index=False
     )
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     article = models.ForeignKey(
         "treaty_reader.Article", on_delete=models.CASCADE, related_name="+", null=True, blank=True
     )
@@ -450,7 +476,9 @@ class Visit(models.Model):
     """When a member last saw a thread (``thread``: "discussion", "highlight-<pk>") or the
     reading page ("page") of a document: what others wrote there since is new to them."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="+")
     thread = models.CharField(max_length=40)
     seen_at = models.DateTimeField()
@@ -507,7 +535,9 @@ class Flag(models.Model):
         HIDDEN = "hidden", "Comment hidden"
         DISMISSED = "dismissed", "Dismissed"
 
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="flags", db_index=False
+    )
     flagger = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags"
     )
@@ -551,7 +581,10 @@ class Suspension(models.Model):
     """A period in which a member may read but not write. No end date means indefinitely."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suspensions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="suspensions",
+        db_index=False,
     )
     reason = models.CharField(max_length=500)
     starts_at = models.DateTimeField(default=timezone.now)
@@ -614,7 +647,10 @@ class AccessToken(models.Model):
         WRITE = "write", "Read and write"
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="access_tokens",
+        db_index=False,
     )
     name = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the token.")

@@ -133,7 +133,9 @@ class Division(PlacedPart):
         PART = "part", "Part"
         CLOSING = "closing", "Closing clauses"
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="divisions")
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="divisions", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     number = models.PositiveSmallIntegerField(null=True, blank=True)
     title = models.CharField(max_length=200)
@@ -157,7 +159,9 @@ class Division(PlacedPart):
 
 
 class Article(DocumentPart):
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="articles")
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="articles", db_index=False
+    )
     division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="articles")
     number = models.PositiveSmallIntegerField()
     heading = models.CharField(max_length=300, blank=True)
@@ -190,7 +194,9 @@ class ClauseQuerySet(models.QuerySet["Clause"]):
 class Clause(PlacedPart):
     """A paragraph or numbered section of treaty text, addressed by a key that survives edits."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="clauses")
+    document = models.ForeignKey(
+        Document, on_delete=models.CASCADE, related_name="clauses", db_index=False
+    )
     division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="clauses")
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="clauses", null=True, blank=True
