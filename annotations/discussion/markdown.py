@@ -12,7 +12,7 @@ plugin enabled later cannot by itself let markup or a ``javascript:`` URL throug
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html.parser import HTMLParser
 
 import emoji
@@ -91,17 +91,26 @@ def _text_outside_links(state: StateCore):
 
 
 def _link_mentions(state: StateCore) -> None:
-    # ``state.env["mentions"]`` maps lowercased names to members' usernames: only those
-    # become links, so a name nobody has stays the text it was.
-    members: Mapping[str, str] = state.env.get("mentions") or {}
-    state.env["mentioned"] = mentioned = state.env.get("mentioned", [])
-    for block, index, token in reversed(list(_text_outside_links(state))):
+    # ``state.env["mentions"]`` maps lowercased names to members' usernames, or is a function
+    # that is given the names written and answers that map: only those names become links,
+    # so a name nobody has stays the text it was.
+    texts = list(_text_outside_links(state))
+    mentioned: list[str] = []
+    for _block, _index, token in texts:
+        for match in MENTION.finditer(token.content):
+            if (name := match.group(1).lower()) not in mentioned:
+                mentioned.append(name)
+    state.env["mentioned"] = mentioned
+    members: Mapping[str, str] | Callable[[list[str]], Mapping[str, str]] | None
+    members = state.env.get("mentions")
+    if callable(members):
+        members = members(mentioned) if mentioned else {}
+    members = members or {}
+    for block, index, token in reversed(texts):
         pieces: list[Token] = []
         last = 0
         for match in MENTION.finditer(token.content):
             name = match.group(1)
-            if name.lower() not in mentioned:
-                mentioned.append(name.lower())
             username = members.get(name.lower())
             if username is None:
                 continue
@@ -145,15 +154,21 @@ def _build_parser() -> MarkdownIt:
 _parser = _build_parser()
 
 
-def render_markdown(source: str, *, mentions: Mapping[str, str] | None = None) -> str:
+def render_markdown(
+    source: str,
+    *,
+    mentions: Mapping[str, str] | Callable[[list[str]], Mapping[str, str]] | None = None,
+) -> str:
     """Render a member's Markdown as sanitised HTML, ready to be marked safe in a template.
 
     Raw HTML in the source comes out as escaped text, links carry
     ``rel="nofollow ugc noopener"``, only http, https and mailto URLs survive, headings
     are demoted so "#" becomes h3, images become plain links, and emoji shortcodes such
     as ``:thinking:`` become emoji outside code. ``mentions`` maps lowercased names to
-    members' usernames (``annotations.notifications.mentions.members_named``): an
-    ``@name`` among them links to the member's page; any other stays text.
+    members' usernames: an ``@name`` among them links to the member's page; any other stays
+    text. It may instead be a function given the names the comment mentions (as
+    ``mentioned_names`` finds them) that answers that map, so a comment is parsed once to
+    find its mentions and to render them (``annotations.notifications.mentions``).
     """
     if not source.strip():
         return ""

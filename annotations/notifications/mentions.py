@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.db.models.functions import Lower
 
-from annotations.discussion.markdown import mentioned_names, render_markdown
+from annotations.discussion.markdown import render_markdown
 
 # Most names a comment may mention and have looked up; the rest stay text.
 MENTIONS_LOOKED_UP = 20
@@ -32,9 +32,16 @@ def members_named(names: list[str]) -> dict[str, User]:
 
 
 def comment_html(body: str) -> tuple[str, dict[str, User]]:
-    """A comment's body as HTML with its mentions linked, and the members it mentions."""
-    members = members_named(mentioned_names(body))
-    usernames = {name: member.username for name, member in members.items()}
+    """A comment's body as HTML with its mentions linked, and the members it mentions.
+
+    The body is parsed once: the renderer hands over the names it finds and links those
+    that turn out to be members."""
+    members: dict[str, User] = {}
+
+    def usernames(names: list[str]) -> dict[str, str]:
+        members.update(members_named(names))
+        return {name: member.username for name, member in members.items()}
+
     return render_markdown(body, mentions=usernames), members
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 
+from annotations.discussion import markdown
 from annotations.discussion.markdown import render_markdown
-from annotations.notifications.mentions import comment_html
+from annotations.notifications.mentions import MENTIONS_LOOKED_UP, comment_html
 
 
 def test_a_mention_of_a_member_links_to_their_page(treaty, alice):
@@ -32,6 +33,24 @@ def test_an_inactive_member_is_not_mentioned(treaty, alice):
     alice.save()
     html, members = comment_html("@alice?")
     assert "<a" not in html and members == {}
+
+
+def test_a_comment_is_parsed_once_to_find_and_link_its_mentions(treaty, alice, monkeypatch):
+    """Finding the names and rendering them were two parses: for a comment of a few
+    paragraphs the second cost 0.3 ms, about a tenth of posting it."""
+    parses = []
+    parse = markdown._parser.parse
+    monkeypatch.setattr(markdown._parser, "parse", lambda *a: parses.append(1) or parse(*a))
+    html, members = comment_html("Ask @alice.\n\nAnd @nobody.")
+    assert len(parses) == 1
+    assert 'class="mention"' in html and list(members) == ["alice"]
+
+
+def test_the_names_looked_up_are_the_first_in_reading_order(treaty, alice, bob):
+    others = " ".join(f"@someone{n}" for n in range(MENTIONS_LOOKED_UP - 1))
+    html, members = comment_html(f"@alice first.\n\n{others}\n\nAnd @bob, one too many.")
+    assert list(members) == ["alice"]
+    assert ">@alice</a>" in html and ">@bob</a>" not in html
 
 
 def test_the_sanitiser_still_has_the_last_word(treaty):
