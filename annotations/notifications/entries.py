@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.timezone import localtime
 
 from annotations.discussion import locations
 from annotations.discussion.markdown import html_excerpt
+from annotations.discussion.nodes import short_date
 from annotations.models import Comment, Notification, TextChange
 from treaty_reader.numerals import to_roman
 
@@ -47,6 +49,15 @@ class Entry:
     def to_review(self) -> bool:
         """A change the author has not yet confirmed: the page offers the three ways out."""
         return self.change is not None and self.change.confirmed_at is None
+
+    @property
+    def created_iso(self) -> str:
+        """When it happened, as ``date:"c"`` writes it, in the time zone shown."""
+        return localtime(self.notification.created_at).isoformat()
+
+    @property
+    def created_text(self) -> str:
+        return short_date(localtime(self.notification.created_at))
 
     @property
     def sentence(self) -> str:

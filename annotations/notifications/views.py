@@ -76,7 +76,7 @@ def notification_read(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     if not request.htmx:
         return HttpResponseRedirect(posted_back(request, reverse("annotations:notifications")))
     found = entries.with_context(Notification.objects.filter(pk=notification.pk))
-    context = {"entry": entries.entries(list(found))[0]}
+    context = {"entries": entries.entries(list(found))}
     return render(request, "annotations/notifications/notifications.html#read", context)
 
 
