@@ -31,7 +31,7 @@ TEMPLATE = "annotations/discussion/comments.html"
 COMPOSE = "annotations/discussion/compose.html"
 
 
-def _macros(name: str = TEMPLATE) -> Any:
+def jinja_macros(name: str = TEMPLATE) -> Any:
     """A template's macros, compiled once per process (Jinja2 caches the template)."""
     return engines["jinja2"].env.get_template(name).module  # type: ignore[attr-defined]
 
@@ -45,19 +45,19 @@ def _viewer(context: template.Context) -> tuple[object, object]:
 @register.simple_tag(takes_context=True)
 def comments(context: template.Context, nodes: Any, new: bool = False) -> SafeString:
     csrf, suspended = _viewer(context)
-    return mark_safe(_macros().comments(nodes, csrf, suspended, bool(new)))  # noqa: S308
+    return mark_safe(jinja_macros().comments(nodes, csrf, suspended, bool(new)))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
 def comment_main(context: template.Context, node: Any) -> SafeString:
     csrf, suspended = _viewer(context)
-    return mark_safe(_macros().main(node, csrf, suspended))  # noqa: S308
+    return mark_safe(jinja_macros().main(node, csrf, suspended))  # noqa: S308
 
 
 @register.simple_tag(takes_context=True)
 def comment_likes(context: template.Context, node: Any, oob: bool = False) -> SafeString:
     csrf, suspended = _viewer(context)
-    return mark_safe(_macros().likes(node, csrf, suspended, bool(oob)))  # noqa: S308
+    return mark_safe(jinja_macros().likes(node, csrf, suspended, bool(oob)))  # noqa: S308
 
 
 class FormPlace(NamedTuple):
@@ -88,7 +88,7 @@ def comment_form(context: template.Context) -> SafeString:
     the context's ``form`` is None, else that form with what was typed and its errors."""
     csrf, suspended = _viewer(context)
     return mark_safe(  # noqa: S308 - Jinja2 escaped what it put in
-        _macros(COMPOSE).form(
+        jinja_macros(COMPOSE).form(
             form_place(context),
             context.get("form"),
             context.get("parent"),

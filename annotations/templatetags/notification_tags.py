@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import template
-from django.template import engines
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from annotations.discussion.locations import pk_url
 from annotations.notifications.entries import Entry, article_label
+from annotations.templatetags.comment_tags import jinja_macros
 
 register = template.Library()
 
@@ -35,8 +33,9 @@ class EntryUrls:
 def notification_entries(context: template.Context, entries: list[Entry]) -> SafeString:
     """The entries as list items; ``back`` in the context is where a correction's review
     returns to (the notifications page when it is not there)."""
-    macros: Any = engines["jinja2"].env.get_template(ENTRIES).module  # type: ignore[attr-defined]
-    html = macros.entries(entries, context.get("csrf_token"), context.get("back"), EntryUrls())
+    html = jinja_macros(ENTRIES).entries(
+        entries, context.get("csrf_token"), context.get("back"), EntryUrls()
+    )
     return mark_safe(html)  # noqa: S308 - Jinja2 escaped what it put in
 
 
