@@ -144,9 +144,9 @@ TEMPLATES = [
             ],
         },
     },
-    # Only the comments of a thread and the comment form (annotations/templatetags/
-    # comment_tags.py says why); every page is a Django template. A missing value shows as
-    # nothing, as in Django's.
+    # Only the comments of a thread, the comment form, the answer to a post and the
+    # notifications page's entries (annotations/templatetags/comment_tags.py says why); every
+    # page is a Django template. A missing value shows as nothing, as in Django's.
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],

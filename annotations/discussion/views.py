@@ -16,7 +16,9 @@ import re
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import reswap, retarget
 
@@ -25,7 +27,10 @@ from annotations.discussion.forms import CommentEditForm, CommentForm
 from annotations.discussion.markdown import quote_as_markdown, quoted_from
 from annotations.highlights import layer
 from annotations.models import Comment, Highlight
+from annotations.moderation.context import suspension
+from annotations.notifications.badge import unread_notifications
 from annotations.permissions import may_see_highlight, member_write, signed_in, write_refusal
+from annotations.templatetags.comment_tags import form_place
 from treaty_reader.fast_pages import page_document
 from treaty_reader.http import AuthenticatedHttpRequest, HtmxHttpRequest, problem
 from treaty_reader.models import Document
@@ -102,21 +107,44 @@ def create(
 
     if not request.htmx:
         return HttpResponseRedirect(locations.comment_location(comment))
-    context = compose_context(
-        document=document, highlight=highlight, parent=parent, form=None, inline=True
-    )
-    context.update(
-        node=threads.comment_node(comment=comment, user=request.user),
-        container=(
-            f"comment-{parent.pk}-replies"
-            if parent
-            else f"highlight-{highlight.pk}-comments"
-            if highlight
-            else "discussion-comments"
-        ),
-        comment_count=threads.highlight_comment_count(highlight) if highlight else None,
-    )
-    return render(request, "annotations/discussion/posted.html", context, status=201)
+    return posted(request, comment=comment, document=document, highlight=highlight, parent=parent)
+
+
+def posted(
+    request: AuthenticatedHttpRequest,
+    *,
+    comment: Comment,
+    document: Document,
+    highlight: Highlight | None,
+    parent: Comment | None,
+) -> HttpResponse:
+    """The answer to a comment posted by HTMX (``jinja2/annotations/discussion/posted.html``)."""
+    place = form_place({"document": document, "highlight": highlight, "parent": parent})
+    if parent:
+        container = f"comment-{parent.pk}-replies"
+    elif highlight:
+        container = f"highlight-{highlight.pk}-comments"
+    else:
+        container = "discussion-comments"
+    context = {
+        "place": place,
+        # One masked token for the form and the new comment's buttons (the backend's own
+        # csrf_token masks a new one at every use).
+        "csrf": get_token(request),
+        "parent": parent,
+        "parent_name": parent.author_name if parent else "",
+        "highlight": highlight,
+        "suspended": suspension(request)["member_suspension"],
+        "mentions_url": reverse("annotations:mention_suggestions"),
+        "node": threads.comment_node(comment=comment, user=request.user),
+        "container": container,
+        "comment_count": threads.highlight_comment_count(highlight) if highlight else None,
+        "unread": unread_notifications(request),
+    }
+    return render(request, POSTED, context, status=201, using="jinja2")
+
+
+POSTED = "annotations/discussion/posted.html"
 
 
 def render_compose(

@@ -18,6 +18,7 @@ every post, and in Django's language it was a tenth of the post's rendering.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from django import template
@@ -65,7 +66,7 @@ class FormPlace(NamedTuple):
     action: str
 
 
-def form_place(context: template.Context) -> FormPlace:
+def form_place(context: template.Context | Mapping[str, Any]) -> FormPlace:
     """The comment form's id and the address it posts to, worked out once for the form's
     many uses of them (labels, errors, descriptions)."""
     parent, highlight = context.get("parent"), context.get("highlight")

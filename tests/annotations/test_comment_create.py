@@ -234,6 +234,48 @@ def test_a_post_without_the_csrf_token_is_refused(treaty, alice):
     assert not Comment.objects.filter(is_imported=False).exists()
 
 
+def test_the_form_and_buttons_an_htmx_post_brings_back_carry_a_token_that_works(
+    treaty, alice, alice_highlight
+):
+    """The answer to a post is a fresh form and the new comment with its buttons: posting
+    again from that form, and deleting from the comment's button, pass the CSRF check."""
+    import re
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    page = client.get(PAGE).content.decode()
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert found is not None
+    token = found.group(1)
+    answer = client.post(
+        highlight_url(alice_highlight),
+        {"body": "First.", "csrfmiddlewaretoken": token},
+        headers={"HX-Request": "true"},
+    )
+    assert answer.status_code == 201
+    html = answer.content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    assert len(tokens) >= 2  # the fresh form's and the delete button's
+    form = html[: html.index("hx-swap-oob")]
+    again = client.post(
+        highlight_url(alice_highlight),
+        {"body": "Second.", "csrfmiddlewaretoken": tokens[0]},
+        headers={"HX-Request": "true"},
+    )
+    assert again.status_code == 201
+    first = Comment.objects.get(body="First.")
+    assert f'action="/comments/{first.pk}/delete/"' in html and "csrfmiddlewaretoken" in form
+    deleted = client.post(
+        f"/comments/{first.pk}/delete/",
+        {"csrfmiddlewaretoken": tokens[-1]},
+        headers={"HX-Request": "true"},
+    )
+    assert deleted.status_code == 200
+    first.refresh_from_db()
+    assert first.is_deleted
+    assert Comment.objects.filter(body="Second.").exists()
+
+
 def test_nul_characters_are_dropped_rather_than_breaking_the_database(treaty, alice):
     from annotations.discussion.services import comment_create
 

@@ -203,6 +203,26 @@ def test_htmx_writes_refresh_the_badge_out_of_band(alice_client, say, alice, bob
     assert '<span class="badge replies-badge" id="replies-unread" hx-swap-oob="true">1' in html
 
 
+@pytest.mark.parametrize("unread", [0, 1, 100])
+def test_the_badge_after_a_post_is_the_one_the_header_shows(alice_client, say, alice, bob, unread):
+    """The answer to a post draws the badge itself (in Jinja2); it must be the header's
+    badge (annotations/notifications/_badge.html) to the byte, sent out of band."""
+    from django.template.loader import render_to_string
+
+    if unread:
+        comment = say(alice, "Mine.")
+        for n in range(unread):
+            say(bob, f"Answer {n}.", parent=comment)
+    html = alice_client.post(
+        "/treaties/anglo-soviet-treaty-1942/comments/", {"body": "Meanwhile."}, **HTMX
+    ).content.decode()
+    header = render_to_string(
+        "annotations/notifications/_badge.html", {"oob": True, "unread_notifications": unread}
+    )
+    assert header.strip() in html
+    assert ("99+" in header) == (unread > 99)
+
+
 def test_a_reply_is_listed_for_the_parents_author_only(say, alice, bob, moderator):
     comment = say(alice, "Mine.")
     say(bob, "An answer.", parent=comment)
