@@ -146,8 +146,9 @@ def _text_change_entry(notification: Notification, change: TextChange) -> Entry:
 
 
 def entries(notifications: Sequence[Notification]) -> list[Entry]:
-    """Entries for notifications fetched ``with_context``: one more query, for the links."""
-    places = locations.comment_locations([n.comment for n in notifications if n.comment])
+    """Entries for notifications fetched ``with_context``: one more query, for the links,
+    unless they are kept from an earlier request (nothing written to their documents since)."""
+    places = locations.kept_comment_locations([n.comment for n in notifications if n.comment])
     found = []
     for n in notifications:
         if n.text_change is not None:

@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from annotations.discussion import locations
 from annotations.discussion.markdown import quote_as_markdown
 from annotations.models import Notification
 from annotations.notifications import badge
@@ -221,6 +222,39 @@ def test_the_badge_after_a_post_is_the_one_the_header_shows(alice_client, say, a
     )
     assert header.strip() in html
     assert ("99+" in header) == (unread > 99)
+
+
+def test_links_are_kept_until_the_document_changes_and_then_follow_the_comment(
+    alice_client, say, treaty, alice, bob, django_assert_max_num_queries
+):
+    """Where each notification links is worked out once for the page and kept under the
+    document's stamp: viewed again, the page reads no thread. A write changes the stamp, so
+    when replies push alice's thread onto the highlight's second page, her link follows."""
+    from annotations.highlights.services import highlight_create
+    from annotations.notifications import preferences
+
+    # Bob's highlight, and alice watches nothing: her one notification is bob's answer.
+    talk = highlight_create(
+        author=bob, document=treaty, start_key="article-7-para-1", start_offset=0,
+        end_key="article-7-para-1", end_offset=4,
+    )  # fmt: skip
+    preferences.member_settings_update(user=alice, email="never", watch_on_comment=False)
+    first = say(bob, "The first thread.", highlight=talk)
+    mine = say(alice, "The second thread.", highlight=talk)
+    answer = say(bob, "An answer.", parent=mine, highlight=talk)
+    link = f'href="/highlights/{talk.pk}/#comment-{answer.pk}"'
+    assert link in alice_client.get(NOTIFICATIONS).content.decode()
+    # session, member, count, page rows, the badge: the places are kept
+    with django_assert_max_num_queries(5):
+        assert link in alice_client.get(NOTIFICATIONS).content.decode()
+
+    for n in range(locations.THREAD_PAGE_COMMENTS):
+        say(bob, f"More on the first, {n}.", parent=first, highlight=talk)
+    html = alice_client.get(NOTIFICATIONS).content.decode()
+    moved = f"/highlights/{talk.pk}/thread/?page=2#comment-{answer.pk}"
+    assert locations.comment_location(answer) == moved
+    assert link not in html
+    assert f'href="{moved}"' in html
 
 
 def test_a_reply_is_listed_for_the_parents_author_only(say, alice, bob, moderator):
