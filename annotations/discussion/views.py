@@ -110,6 +110,10 @@ def create(
     return posted(request, comment=comment, document=document, highlight=highlight, parent=parent)
 
 
+# A Jinja2 template (the answer to every post is rendered there: see it for why).
+POSTED = "annotations/discussion/posted.html"
+
+
 def posted(
     request: AuthenticatedHttpRequest,
     *,
@@ -142,9 +146,6 @@ def posted(
         "unread": unread_notifications(request),
     }
     return render(request, POSTED, context, status=201, using="jinja2")
-
-
-POSTED = "annotations/discussion/posted.html"
 
 
 def render_compose(
