@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 from django_htmx.http import reswap, retarget
@@ -110,8 +111,10 @@ def create(
     return posted(request, comment=comment, document=document, highlight=highlight, parent=parent)
 
 
-# A Jinja2 template (the answer to every post is rendered there: see it for why).
+# A Jinja2 template (the answer to every post is rendered there: see it for why), and the
+# Django template of the counters it sends out of band, as a deletion's answer does.
 POSTED = "annotations/discussion/posted.html"
+COUNTERS = "annotations/discussion/_counters.html"
 
 
 def posted(
@@ -142,8 +145,19 @@ def posted(
         "mentions_url": reverse("annotations:mention_suggestions"),
         "node": threads.comment_node(comment=comment, user=request.user),
         "container": container,
-        "comment_count": threads.highlight_comment_count(highlight) if highlight else None,
-        "unread": unread_notifications(request),
+        # The counters as every other write sends them (a plain context: no request, so no
+        # context processors to run).
+        "counters": render_to_string(
+            COUNTERS,
+            {
+                "highlight": highlight,
+                "comment_count": (
+                    threads.highlight_comment_count(highlight) if highlight else None
+                ),
+                "user": request.user,
+                "unread_notifications": unread_notifications(request),
+            },
+        ),
     }
     return render(request, POSTED, context, status=201, using="jinja2")
 
