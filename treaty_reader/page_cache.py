@@ -14,6 +14,7 @@ with 304 from the ETag, which names the same things as the cache key.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -71,7 +72,7 @@ def cached_page(
         if pieces is None:
             request.csrf_slot = _CSRF_SLOT  # type: ignore[attr-defined]
             try:
-                rendered = render_page()
+                rendered = _rendered_uncollected(render_page)
             finally:
                 del request.csrf_slot  # type: ignore[attr-defined]
             pieces = _split(rendered.content, _nonce(request))
@@ -97,6 +98,22 @@ def cached_page(
     response["Cache-Control"] = f"{public}, no-cache"
     response["Vary"] = "Cookie, HX-Request, HX-Target"
     return response
+
+
+def _rendered_uncollected(render_page: Callable[[], HttpResponse]) -> HttpResponse:
+    """``render_page()`` with the cyclic garbage collector paused.
+
+    A page rendered afresh makes tens of thousands of objects (a long thread's comments, their
+    nodes and strings) that all live until it is sent, so the collections their making sets
+    off walk them and free nothing: 2.7% of the instructions of the 1,000-comment page. What
+    is not a cycle is freed as ever; cycles wait for the first collection after the page."""
+    if not gc.isenabled():  # paused already, by another thread or the caller
+        return render_page()
+    gc.disable()
+    try:
+        return render_page()
+    finally:
+        gc.enable()
 
 
 def _offer_to_fast_path(

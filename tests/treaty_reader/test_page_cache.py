@@ -3,9 +3,11 @@ them drops the copies."""
 
 from __future__ import annotations
 
+import gc
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.template import engines
@@ -240,3 +242,27 @@ def test_a_page_that_is_not_kept_is_sent_with_a_real_csrf_token(rf, treaty, alic
     assert len(token) == 64 and "slot" not in token
     cached_page(request, treaty, "refusal", refused)
     assert len(rendered) == 2  # not kept
+
+
+def test_a_page_is_rendered_with_the_collector_paused_and_it_always_comes_back(rf, treaty):
+    """A worker whose garbage collector stayed off would keep every reference cycle its
+    requests made: memory that grows until it is restarted."""
+    request = rf.get(PAGE)
+    request.user = AnonymousUser()
+    seen = []
+
+    def page() -> HttpResponse:
+        seen.append(gc.isenabled())
+        return HttpResponse("the page")
+
+    def failing() -> HttpResponse:
+        seen.append(gc.isenabled())
+        raise RuntimeError("the template broke")
+
+    assert gc.isenabled()
+    assert cached_page(request, treaty, "paused", page).content == b"the page"
+    with pytest.raises(RuntimeError):
+        cached_page(request, treaty, "failing", failing)
+
+    assert seen == [False, False]
+    assert gc.isenabled()
