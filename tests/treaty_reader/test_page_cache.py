@@ -266,3 +266,10 @@ def test_a_page_is_rendered_with_the_collector_paused_and_it_always_comes_back(r
 
     assert seen == [False, False]
     assert gc.isenabled()
+    # Paused by the caller, it stays paused: the caller turns it back on.
+    gc.disable()
+    try:
+        cached_page(request, treaty, "paused-by-the-caller", page)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
