@@ -19,14 +19,29 @@ from treaty_reader.prepared import PreparedQuery
 from treaty_reader.ratelimits import RateLimitedModelBackend
 
 
+class ClockNow(Now):
+    """``Now()``, read so that any time stored earlier in the current millisecond is past.
+
+    SQLite's clock reads to the millisecond (``…:58.851``) and the times Django stores read
+    to the microsecond (``…:58.851038``); compared as text, a suspension made, or ended,
+    earlier in the same millisecond had not begun, or not ended, so a member suspended that
+    instant could still post once. Read as the end of its millisecond (``…:58.851999``) the
+    clock puts every such time in the past, as ``SuspensionQuerySet.active`` does with
+    Python's. PostgreSQL's clock reads to the microsecond already."""
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        sql, params = super().as_sqlite(compiler, connection, **extra_context)
+        return f"({sql} || '999')", params
+
+
 def with_current_suspension(users: Any) -> Any:
     """Users annotated with their current suspension, the longest if several (as
     ``permissions.active_suspension`` chooses): ``suspension_pk`` (None if in good
     standing), ``suspension_reason``, ``suspension_ends_at``. "Current" is read from the
     database's clock, so the SQL holds no time and can be built once (``_MEMBER``)."""
     current = (
-        Suspension.objects.filter(lifted_at__isnull=True, starts_at__lte=Now())
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=Now()))
+        Suspension.objects.filter(lifted_at__isnull=True, starts_at__lte=ClockNow())
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=ClockNow()))
         .filter(user=OuterRef("pk"))
         .order_by(F("ends_at").desc(nulls_first=True), "-id")
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from annotations.models import Comment, Notification, Suspension
 
@@ -209,6 +210,22 @@ def test_a_suspended_member_cannot_comment_on_a_highlight_and_nobody_is_told(
     assert "Your account is suspended indefinitely: Spam." in response.content.decode()
     assert not Comment.objects.filter(highlight=alice_highlight).exists()
     assert not Notification.objects.exists()
+
+
+def test_a_suspension_holds_from_the_instant_it_is_made_and_ends_at_its_end(
+    alice_client, treaty, alice
+):
+    """SQLite's clock reads to the millisecond, and a suspension's times are kept to the
+    microsecond: one made, or ended, earlier in the current millisecond has begun, or
+    ended, all the same (it made the tests around this one fail now and then)."""
+    for attempt in range(30):
+        made = Suspension.objects.create(user=alice, reason="Spam.")
+        response = alice_client.post(DOCUMENT_COMMENT, {"body": f"Now {attempt}"}, **HTMX)
+        assert response.status_code == 403, f"attempt {attempt}: not refused"
+        made.ends_at = timezone.now()
+        made.save(update_fields=["ends_at"])
+        response = alice_client.post(DOCUMENT_COMMENT, {"body": f"Then {attempt}"}, **HTMX)
+        assert response.status_code == 201, f"attempt {attempt}: still refused"
 
 
 def test_a_lifted_or_ended_suspension_lets_the_member_comment(alice_client, treaty, alice):
