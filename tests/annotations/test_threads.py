@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db.models.signals import post_init
 from django.http import Http404
 from django.test import Client
 from django.utils import timezone
@@ -126,6 +127,41 @@ def test_threads_keep_to_their_highlight(treaty, say, alice, bob, alice_highligh
     assert "On the highlight." not in states(
         threads.discussion_page(document=treaty, user=alice).nodes
     )
+
+
+def test_a_threads_comments_are_the_rows_the_database_holds(say, alice, bob, alice_highlight):
+    """The thread builds its comments without ``Model.__init__``: each must be what the ORM
+    would load, field for field, known to be saved, and able to be saved again."""
+    first = say(alice, "First.", highlight=alice_highlight)
+    say(bob, "Reply.", highlight=alice_highlight, parent=first)
+    nodes = thread_pages.highlight_thread(highlight=alice_highlight, user=alice)
+    built = [n.comment for root in nodes for n in root.walk()]
+
+    fields = [f.attname for f in Comment._meta.concrete_fields]
+    for comment in built:
+        loaded = Comment.objects.get(pk=comment.pk)
+        assert [getattr(comment, f) for f in fields] == [getattr(loaded, f) for f in fields]
+        assert comment.author_name == loaded.author_name
+        assert not comment._state.adding
+    built[0].body = "First, edited."
+    built[0].save(update_fields=["body"])
+    assert Comment.objects.get(pk=first.pk).body == "First, edited."
+
+
+def test_a_thread_still_tells_whoever_listens_for_new_instances(say, alice, alice_highlight):
+    say(alice, "First.", highlight=alice_highlight)
+    heard = []
+
+    def listener(sender, instance, **kwargs):
+        heard.append(instance.pk)
+
+    post_init.connect(listener, sender=Comment)
+    try:
+        nodes = thread_pages.highlight_thread(highlight=alice_highlight, user=alice)
+    finally:
+        post_init.disconnect(listener, sender=Comment)
+    assert nodes[0].comment.pk in heard
+    assert nodes[0].comment.body == "First."
 
 
 def test_replies_nest_to_any_depth_in_storage(treaty, alice):
