@@ -12,7 +12,7 @@ import functools
 from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, models
+from django.db import models
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 from django.http import Http404
@@ -131,7 +131,7 @@ def _fill(nodes: Thread, *, viewer_id: int | None) -> None:
         .order_by("id", "likes__created_at", "likes__id")
         .values_list(*_SHOWN)
     )
-    user_model = get_user_model()
+    user_model, db = get_user_model(), rows.db
     # One instance per author, shared by their comments, as ``prefetch_related`` would.
     authors: dict[int, models.Model] = {}
     for pk, body, body_html, edited_at, imported, reason, auto, username, liker_id, liker in rows:
@@ -140,6 +140,7 @@ def _fill(nodes: Thread, *, viewer_id: int | None) -> None:
         if isinstance(shape, _Shape):
             node.comment = comment = _instance(
                 Comment,
+                db,
                 {
                     "id": pk, "document_id": shape.document_id,
                     "highlight_id": shape.highlight_id, "parent_id": shape.parent_id,
@@ -154,7 +155,7 @@ def _fill(nodes: Thread, *, viewer_id: int | None) -> None:
             if (author_id := shape.author_id) is not None:
                 if (author := authors.get(author_id)) is None:
                     author = authors[author_id] = _instance(
-                        user_model, {**_USER_BLANK, "id": author_id, "username": username}
+                        user_model, db, {**_USER_BLANK, "id": author_id, "username": username}
                     )
                 comment.author = author
         if liker_id is not None and not node.is_placeholder:
@@ -169,8 +170,8 @@ _USER_BLANK = {
 }  # fmt: skip
 
 
-def _instance(model: type[M], values: dict[str, object]) -> M:
-    """The instance the database would give for ``values``, which must name every concrete
+def _instance(model: type[M], db: str, values: dict[str, object]) -> M:
+    """The instance database ``db`` would give for ``values``, which must name every concrete
     field, as ``Model.from_db`` makes it but without ``Model.__init__``: that set each field
     through its descriptor and sent two signals, 3.4 µs an instance, some 6% of the page
     of a thousand comments (and their authors). While anything listens for those signals
@@ -183,7 +184,7 @@ def _instance(model: type[M], values: dict[str, object]) -> M:
         instance = model.__new__(model)
         instance.__dict__.update(values)
         instance._state = ModelState()
-    instance._state.adding, instance._state.db = False, DEFAULT_DB_ALIAS
+    instance._state.adding, instance._state.db = False, db
     return instance
 
 
