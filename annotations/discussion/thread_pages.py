@@ -9,6 +9,7 @@ of them are most of the cost otherwise).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from django.contrib.auth import get_user_model
@@ -131,16 +132,14 @@ def _fill(nodes: Thread, *, viewer_id: int | None) -> None:
         .order_by("id", "likes__created_at", "likes__id")
         .values_list(*_SHOWN)
     )
-    user_model, db = get_user_model(), rows.db
+    new_comment, new_user = _maker(Comment, rows.db), _maker(get_user_model(), rows.db)
     # One instance per author, shared by their comments, as ``prefetch_related`` would.
     authors: dict[int, models.Model] = {}
     for pk, body, body_html, edited_at, imported, reason, auto, username, liker_id, liker in rows:
         node = on_page[pk]
         shape = node.comment
         if isinstance(shape, _Shape):
-            node.comment = comment = _instance(
-                Comment,
-                db,
+            node.comment = comment = new_comment(
                 {
                     "id": pk, "document_id": shape.document_id,
                     "highlight_id": shape.highlight_id, "parent_id": shape.parent_id,
@@ -154,8 +153,8 @@ def _fill(nodes: Thread, *, viewer_id: int | None) -> None:
             )  # fmt: skip
             if (author_id := shape.author_id) is not None:
                 if (author := authors.get(author_id)) is None:
-                    author = authors[author_id] = _instance(
-                        user_model, db, {**_USER_BLANK, "id": author_id, "username": username}
+                    author = authors[author_id] = new_user(
+                        {**_USER_BLANK, "id": author_id, "username": username}
                     )
                 comment.author = author
         if liker_id is not None and not node.is_placeholder:
@@ -170,22 +169,29 @@ _USER_BLANK = {
 }  # fmt: skip
 
 
-def _instance(model: type[M], db: str, values: dict[str, object]) -> M:
-    """The instance database ``db`` would give for ``values``, which must name every concrete
-    field, as ``Model.from_db`` makes it but without ``Model.__init__``: that set each field
-    through its descriptor and sent two signals, 3.4 µs an instance, some 6% of the page
-    of a thousand comments (and their authors). While anything listens for those signals
-    (``pre_init``, ``post_init``: nothing in this project does), through ``__init__``."""
-    if values.keys() != _attnames(model):
-        raise ValueError(f"{model.__name__}: every concrete field, and only those, is needed")
-    if pre_init.has_listeners(model) or post_init.has_listeners(model):
-        instance = model(**values)
-    else:
-        instance = model.__new__(model)
-        instance.__dict__.update(values)
-        instance._state = ModelState()
-    instance._state.adding, instance._state.db = False, db
-    return instance
+def _maker(model: type[M], db: str) -> Callable[[dict[str, object]], M]:
+    """What makes the instance database ``db`` would give for ``values``, which must name
+    every concrete field, as ``Model.from_db`` makes it but without ``Model.__init__``: that
+    set each field through its descriptor and sent two signals, 3.4 µs an instance, some 6%
+    of the page of a thousand comments (and their authors). While anything listens for those
+    signals (``pre_init``, ``post_init``: nothing in this project does), through
+    ``__init__``; asked once per thread, not once per comment."""
+    fields = _attnames(model)
+    through_init = pre_init.has_listeners(model) or post_init.has_listeners(model)
+
+    def make(values: dict[str, object]) -> M:
+        if values.keys() != fields:
+            raise ValueError(f"{model.__name__}: every concrete field, and only those, is needed")
+        if through_init:
+            instance = model(**values)
+        else:
+            instance = model.__new__(model)
+            instance.__dict__.update(values)
+            instance._state = ModelState()
+        instance._state.adding, instance._state.db = False, db
+        return instance
+
+    return make
 
 
 @functools.cache
